@@ -1,0 +1,53 @@
+// test_support.hpp — shared helpers for the test suite: temp-directory stores and child
+// processes (the CLI binary, the test logger) with their output and exit status.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace tracker_test {
+
+// A fresh directory under the system temp dir, removed with everything in it on destruction.
+class temp_dir {
+ public:
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string store() const { return path_ + "/store"; }  // a store directory inside it
+
+ private:
+  std::string path_;
+};
+
+struct process_result {
+  int exit_code = -1;    // exit status, or -1 if killed by a signal
+  int signal = 0;        // the signal that ended it, if any
+  std::string out;       // stdout
+  std::string err;       // stderr
+};
+
+// Runs a program to completion with the given arguments (no shell), capturing both streams.
+process_result run_process(const std::string& program, const std::vector<std::string>& args,
+                           const std::vector<std::string>& extra_env = {});
+
+// A child process whose stdout is read line by line while it runs (for kill tests).
+class child_process {
+ public:
+  child_process(const std::string& program, const std::vector<std::string>& args);
+  ~child_process();  // kills (SIGKILL) and reaps if still running
+  // Next stdout line, or false at EOF / after timeout_ms.
+  bool read_line(std::string& line, int timeout_ms);
+  void send_signal(int sig);
+  process_result wait();  // reaps; out holds what was not yet read
+  int pid() const { return pid_; }
+
+ private:
+  int pid_ = -1;
+  int out_fd_ = -1;
+  std::string buffer_;
+  bool reaped_ = false;
+};
+
+}  // namespace tracker_test

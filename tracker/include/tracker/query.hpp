@@ -1,0 +1,110 @@
+// tracker/query.hpp — read a store: runs, summaries, raw and down-sampled series, objects.
+//
+//   tracker::reader store = tracker::reader::open("tracker-store");
+//   for (const tracker::run_info& r : store.runs({.project = "fashion"}))
+//       for (const tracker::metric_summary& m : store.summaries(r.id)) ...
+//   auto view = store.buckets(run_id, "train/loss", 0, 10'000'000, 2000);  // chart-ready
+//
+// A reader has its own read-only SQLite connection (WAL lets it read while writers commit), so
+// it never blocks a training process. One reader is not thread-safe: use one per thread.
+// Every method throws tracker::error (run_not_found, run_ambiguous, io_error, ...).
+#pragma once
+
+#include <tracker/types.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tracker {
+
+namespace store {
+class backend;  // internal storage interface (SQLite today, PostgreSQL later)
+}
+
+// A condition on a run: "config.lr=0.001", "val/acc>=0.85", "train/loss.min<0.3".
+// ops: = != < <= > >=. For config, the value compares as a number when both sides are numbers,
+// else as text (JSON strings without quotes). For metrics, field is last|min|max|best|count.
+struct condition {
+  enum class subject : std::uint8_t { config, metric };
+  subject on = subject::metric;
+  std::string key;            // config key (dotted) or metric key
+  std::string field = "last"; // metrics only
+  std::string op;             // "=", "!=", "<", "<=", ">", ">="
+  std::string value;          // right-hand side as written
+};
+
+// Parses "val/acc>=0.85", "train/loss.min<0.3", "config.lr=0.001". Throws invalid_argument.
+condition parse_condition(const std::string& text);
+
+// The outcome of one condition against one run, for gates and filters.
+struct condition_result {
+  bool passed = false;
+  std::optional<double> actual;  // the metric field's value, when there is one
+  std::string actual_text;       // what was compared, as text ("missing" if absent)
+};
+
+struct run_filter {
+  std::optional<std::string> project;
+  std::optional<run_status> status;  // effective status (so "crashed" filters work)
+  std::vector<std::string> tags;     // all must be present
+  std::vector<condition> where;      // all must hold
+  bool include_deleted = false;
+};
+
+class reader {
+ public:
+  // Opens an existing store read-only. Throws store_open_failed when there is no store,
+  // schema_too_new when a newer tracker wrote it.
+  static reader open(const std::string& store_dir);
+
+  reader(reader&&) noexcept;
+  reader& operator=(reader&&) noexcept;
+  ~reader();
+
+  const std::string& store_dir() const;
+
+  // Runs matching the filter, newest first.
+  std::vector<run_info> runs(const run_filter& filter = {}) const;
+  // A run by id, by name when unique, or "latest" (most recently created, not deleted).
+  run_info run(const std::string& ref) const;
+
+  std::vector<metric_summary> summaries(const std::string& run_id) const;
+  std::optional<metric_summary> summary(const std::string& run_id, const std::string& key) const;
+
+  // Raw points of one series with step in [from, to], in step order (ties in logging order).
+  std::vector<point> points(const std::string& run_id, const std::string& key,
+                            std::int64_t from = std::numeric_limits<std::int64_t>::min(),
+                            std::int64_t to = std::numeric_limits<std::int64_t>::max()) const;
+
+  // At most max_buckets buckets covering steps [from, to], read from the precomputed pyramid
+  // (never every raw point of a long series). A short range comes back one point per bucket.
+  std::vector<bucket> buckets(const std::string& run_id, const std::string& key,
+                              std::int64_t from, std::int64_t to, std::size_t max_buckets) const;
+
+  // Stored objects of a run; kind/key filters are optional. Latest step last.
+  std::vector<object_record> objects(const std::string& run_id, const std::string& key = "",
+                                     const std::string& kind = "") const;
+  // The object under key at step, or the latest one when step is empty.
+  std::optional<object_record> object(const std::string& run_id, const std::string& key,
+                                      std::optional<std::int64_t> step = {}) const;
+
+  // Evaluates a condition against a run (config or metric summary).
+  condition_result evaluate(const run_info& run, const condition& c) const;
+
+ private:
+  explicit reader(std::unique_ptr<store::backend> backend, std::string dir);
+  std::unique_ptr<store::backend> backend_;
+  std::string dir_;
+};
+
+// ---- maintenance (short-lived read-write connection; safe while runs are logging) ---------
+// Marks a run deleted: it disappears from listings; gc() removes its rows and media.
+void delete_run(const std::string& store_dir, const std::string& run_id);
+// Removes deleted runs' rows and media/<run id>/ directories. Returns how many runs it purged.
+std::size_t gc(const std::string& store_dir);
+
+}  // namespace tracker

@@ -1,0 +1,392 @@
+// query.cpp — the read-only query API (tracker::reader), conditions, and maintenance calls.
+//
+// Reads never go through the writer: a reader opens its own read-only connection, so the CLI
+// and the viewer can read while training processes commit.
+#include <tracker/query.hpp>
+
+#include "aggregate.hpp"
+#include "store/backend.hpp"
+#include "system_info.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+namespace tracker {
+namespace {
+
+namespace fs = std::filesystem;
+
+// How stale a heartbeat may be before a "running" run reads as crashed: three missed beats,
+// plus slack for a writer that is busy committing a large batch.
+bool heartbeat_stale(const store::run_record& r, double now) {
+  return now - r.heartbeat_at > 3 * r.heartbeat_interval + 5.0;
+}
+
+// A stored "running" is only believed while the process that writes it can still be alive.
+void resolve_effective_status(store::run_record& r, const std::string& this_host, double now) {
+  r.status = r.stored_status;
+  if (r.stored_status != run_status::running) return;
+  if (r.host == this_host && r.pid > 0 && !detail::process_alive(r.pid, r.pid_start)) {
+    r.status = run_status::crashed;
+    r.status_reason = "process " + std::to_string(r.pid) + " ended without finishing the run";
+  } else if (heartbeat_stale(r, now)) {
+    r.status = run_status::crashed;
+    r.status_reason = "no heartbeat for " + std::to_string(static_cast<long long>(now - r.heartbeat_at)) + " s";
+  }
+}
+
+std::optional<double> parse_number(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    double v = std::stod(s, &used);
+    if (used == s.size()) return v;
+  } catch (...) {
+  }
+  return std::nullopt;
+}
+
+bool compare(double a, const std::string& op, double b) {
+  if (op == "=" || op == "==") return a == b;
+  if (op == "!=") return a != b;
+  if (op == "<") return a < b;
+  if (op == "<=") return a <= b;
+  if (op == ">") return a > b;
+  if (op == ">=") return a >= b;
+  return false;
+}
+
+bool compare_text(const std::string& a, const std::string& op, const std::string& b) {
+  if (op == "=" || op == "==") return a == b;
+  if (op == "!=") return a != b;
+  if (op == "<") return a < b;
+  if (op == "<=") return a <= b;
+  if (op == ">") return a > b;
+  if (op == ">=") return a >= b;
+  return false;
+}
+
+std::string config_json(store::backend& b, std::int64_t rid) {
+  nlohmann::json j = nlohmann::json::object();
+  for (auto& [k, v] : b.config(rid)) {
+    auto parsed = nlohmann::json::parse(v, nullptr, false);
+    j[k] = parsed.is_discarded() ? nlohmann::json(v) : parsed;
+  }
+  return j.dump();
+}
+
+}  // namespace
+
+// ---- conditions ------------------------------------------------------------------------------
+
+condition parse_condition(const std::string& text) {
+  static const char* ops[] = {">=", "<=", "!=", "==", "=", "<", ">"};
+  std::size_t at = std::string::npos;
+  std::string op;
+  for (std::size_t i = 0; i < text.size() && at == std::string::npos; ++i)
+    for (const char* candidate : ops)
+      if (text.compare(i, std::strlen(candidate), candidate) == 0) {
+        at = i;
+        op = candidate;
+        break;
+      }
+  if (at == std::string::npos || at == 0)
+    throw error(error_code::invalid_argument,
+                "cannot parse condition \"" + text + "\": expected KEY OP VALUE, e.g. 'val/acc>=0.85'");
+  condition c;
+  std::string lhs = text.substr(0, at);
+  c.op = op == "==" ? "=" : op;
+  c.value = text.substr(at + op.size());
+  auto trim = [](std::string s) {
+    s.erase(0, s.find_first_not_of(" \t"));
+    s.erase(s.find_last_not_of(" \t") + 1);
+    return s;
+  };
+  lhs = trim(lhs);
+  c.value = trim(c.value);
+  if (c.value.empty()) throw error(error_code::invalid_argument, "condition \"" + text + "\" has no value after " + op);
+  if (lhs.rfind("config.", 0) == 0) {
+    c.on = condition::subject::config;
+    c.key = lhs.substr(7);
+    c.field.clear();
+  } else {
+    c.on = condition::subject::metric;
+    c.key = lhs;
+    for (const char* field : {"last", "min", "max", "best", "count"}) {
+      std::string suffix = std::string(".") + field;
+      if (lhs.size() > suffix.size() && lhs.compare(lhs.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        c.key = lhs.substr(0, lhs.size() - suffix.size());
+        c.field = field;
+        break;
+      }
+    }
+    if (!parse_number(c.value))
+      throw error(error_code::invalid_argument, "condition \"" + text + "\": \"" + c.value + "\" is not a number");
+  }
+  if (c.key.empty()) throw error(error_code::invalid_argument, "condition \"" + text + "\" has no key");
+  return c;
+}
+
+// ---- reader ----------------------------------------------------------------------------------
+
+reader reader::open(const std::string& store_dir) {
+  return reader(store::open_sqlite(store_dir, store::access::read_only), store_dir);
+}
+
+reader::reader(std::unique_ptr<store::backend> backend, std::string dir)
+    : backend_(std::move(backend)), dir_(std::move(dir)) {}
+reader::reader(reader&&) noexcept = default;
+reader& reader::operator=(reader&&) noexcept = default;
+reader::~reader() = default;
+
+const std::string& reader::store_dir() const { return dir_; }
+
+std::vector<run_info> reader::runs(const run_filter& filter) const {
+  std::string host = detail::host_name();
+  double now = detail::now_seconds();
+  std::vector<run_info> out;
+  for (auto& r : backend_->list_runs(filter.include_deleted)) {
+    if (filter.project && r.project != *filter.project) continue;
+    resolve_effective_status(r, host, now);
+    if (filter.status && r.status != *filter.status) continue;
+    r.tags = backend_->tags(r.rid);
+    bool tags_ok = std::all_of(filter.tags.begin(), filter.tags.end(), [&](const std::string& t) {
+      return std::find(r.tags.begin(), r.tags.end(), t) != r.tags.end();
+    });
+    if (!tags_ok) continue;
+    r.config_json = config_json(*backend_, r.rid);
+    bool where_ok = std::all_of(filter.where.begin(), filter.where.end(),
+                                [&](const condition& c) { return evaluate(r, c).passed; });
+    if (where_ok) out.push_back(static_cast<run_info&>(r));
+  }
+  return out;
+}
+
+run_info reader::run(const std::string& ref) const {
+  auto all = backend_->list_runs(false);
+  const store::run_record* found = nullptr;
+  if (ref == "latest") {
+    if (!all.empty()) found = &all.front();  // newest first
+  } else {
+    for (auto& r : all)
+      if (r.id == ref) found = &r;
+    if (!found) {
+      std::vector<const store::run_record*> named;
+      for (auto& r : all)
+        if (r.name == ref) named.push_back(&r);
+      if (named.size() > 1) {
+        std::string ids;
+        for (auto* r : named) ids += (ids.empty() ? "" : ", ") + r->id;
+        throw error(error_code::run_ambiguous, "run name \"" + ref + "\" matches " + std::to_string(named.size()) +
+                                                   " runs (" + ids + "); use the id");
+      }
+      if (!named.empty()) found = named.front();
+    }
+  }
+  if (!found)
+    throw error(error_code::run_not_found, ref == "latest" ? "store " + dir_ + " has no runs"
+                                                           : "no run with id or name \"" + ref + "\" in " + dir_);
+  store::run_record r = *found;
+  resolve_effective_status(r, detail::host_name(), detail::now_seconds());
+  r.tags = backend_->tags(r.rid);
+  r.config_json = config_json(*backend_, r.rid);
+  return static_cast<run_info&>(r);
+}
+
+namespace {
+std::int64_t require_rid(store::backend& b, const std::string& run_id, const std::string& dir) {
+  auto r = b.find_run(run_id);
+  if (!r) throw error(error_code::run_not_found, "no run with id \"" + run_id + "\" in " + dir);
+  return r->rid;
+}
+}  // namespace
+
+std::vector<metric_summary> reader::summaries(const std::string& run_id) const {
+  std::vector<metric_summary> out;
+  for (auto& s : backend_->list_series(require_rid(*backend_, run_id, dir_)))
+    if (s.summary.count > 0) out.push_back(s.summary);
+  return out;
+}
+
+std::optional<metric_summary> reader::summary(const std::string& run_id, const std::string& key) const {
+  auto s = backend_->find_series(require_rid(*backend_, run_id, dir_), key);
+  if (!s || s->summary.count == 0) return std::nullopt;
+  return s->summary;
+}
+
+std::vector<point> reader::points(const std::string& run_id, const std::string& key, std::int64_t from,
+                                  std::int64_t to) const {
+  auto s = backend_->find_series(require_rid(*backend_, run_id, dir_), key);
+  if (!s) return {};
+  return backend_->read_points(s->sid, from, to);
+}
+
+std::vector<bucket> reader::buckets(const std::string& run_id, const std::string& key, std::int64_t from,
+                                    std::int64_t to, std::size_t max_buckets) const {
+  auto s = backend_->find_series(require_rid(*backend_, run_id, dir_), key);
+  if (!s || s->summary.count == 0 || max_buckets == 0 || to < from) return {};
+  // Clamp to the steps that exist, so an open range costs nothing extra.
+  from = std::max(from, s->summary.first_step);
+  to = std::min(to, s->summary.last_step);
+  if (to < from) return {};
+  const __int128 span = static_cast<__int128>(to) - from + 1;
+  const __int128 budget = static_cast<__int128>(max_buckets) * 4;  // rows we accept to read
+
+  // The finest resolution whose row count stays within budget: raw points, then levels.
+  std::vector<store::bucket_row> rows;
+  int level = 0;
+  if (std::min<__int128>(span, s->summary.count) > budget) {
+    level = 1;
+    while (level < detail::pyramid_levels && span / detail::bucket_width(level) > budget) ++level;
+  }
+  auto range_of = [&](const store::bucket_row& r) -> std::pair<std::int64_t, std::int64_t> {
+    if (level == 0) return {r.last_step, r.last_step};
+    std::int64_t w = detail::bucket_width(level);
+    return {r.index * w, r.index * w + (w - 1)};
+  };
+  if (level == 0) {
+    for (const point& p : backend_->read_points(s->sid, from, to)) {
+      store::bucket_row r;
+      detail::add_point(r, p.step, p.value);
+      rows.push_back(r);
+    }
+  } else {
+    rows = backend_->read_buckets(s->sid, level, detail::bucket_index(from, level), detail::bucket_index(to, level));
+  }
+
+  std::vector<bucket> out;
+  auto emit = [&](const store::bucket_row& r, std::int64_t begin, std::int64_t end) {
+    out.push_back(bucket{begin, end, r.count, r.min, r.max, r.last, r.last_step});
+  };
+  if (rows.size() <= max_buckets) {
+    for (auto& r : rows) {
+      auto [b, e] = range_of(r);
+      emit(r, std::max(b, from), std::min(e, to));
+    }
+    return out;
+  }
+  // Too many rows: merge them into at most max_buckets groups of equal step width over
+  // [from, to]. A group reports the exact step range of the rows it merged.
+  store::bucket_row acc;
+  std::int64_t acc_slot = -1, acc_begin = 0, acc_end = 0;
+  for (auto& r : rows) {
+    auto [b, e] = range_of(r);
+    b = std::max(b, from);
+    e = std::min(e, to);
+    auto slot = static_cast<std::int64_t>((static_cast<__int128>(b) - from) * max_buckets / span);
+    if (slot != acc_slot) {
+      if (acc_slot >= 0) emit(acc, acc_begin, acc_end);
+      acc = store::bucket_row{};
+      acc_slot = slot;
+      acc_begin = b;
+    }
+    acc_end = e;
+    detail::merge(acc, r);
+  }
+  if (acc_slot >= 0) emit(acc, acc_begin, acc_end);
+  return out;
+}
+
+std::vector<object_record> reader::objects(const std::string& run_id, const std::string& key,
+                                           const std::string& kind) const {
+  return backend_->read_objects(require_rid(*backend_, run_id, dir_), key, kind);
+}
+
+std::optional<object_record> reader::object(const std::string& run_id, const std::string& key,
+                                            std::optional<std::int64_t> step) const {
+  auto all = objects(run_id, key);  // ordered by step, then insertion
+  for (auto it = all.rbegin(); it != all.rend(); ++it)
+    if (!step || it->step == *step) return *it;
+  return std::nullopt;
+}
+
+condition_result reader::evaluate(const run_info& run, const condition& c) const {
+  condition_result res;
+  if (c.on == condition::subject::config) {
+    auto config = nlohmann::json::parse(run.config_json, nullptr, false);
+    if (config.is_discarded() || !config.contains(c.key)) {
+      res.actual_text = "missing";
+      return res;
+    }
+    const auto& v = config[c.key];
+    res.actual_text = v.is_string() ? v.get<std::string>() : v.dump();
+    auto rhs = parse_number(c.value);
+    if (v.is_number() && rhs) {
+      res.actual = v.get<double>();
+      res.passed = compare(*res.actual, c.op, *rhs);
+    } else {
+      res.passed = compare_text(res.actual_text, c.op, c.value);
+    }
+    return res;
+  }
+  auto s = summary(run.id, c.key);
+  if (!s) {
+    res.actual_text = "missing";
+    return res;
+  }
+  std::optional<double> v;
+  if (c.field == "last" || c.field.empty()) v = s->last;
+  else if (c.field == "min") v = s->min;
+  else if (c.field == "max") v = s->max;
+  else if (c.field == "best") v = s->best();
+  else if (c.field == "count") v = static_cast<double>(s->count);
+  if (!v) {
+    res.actual_text = c.field == "best" ? "no best (metric has no goal)" : "no finite value";
+    return res;
+  }
+  res.actual = v;
+  std::ostringstream os;
+  os << *v;
+  res.actual_text = os.str();
+  auto rhs = parse_number(c.value);
+  res.passed = rhs && !std::isnan(*v) && compare(*v, c.op, *rhs);
+  return res;
+}
+
+// ---- maintenance -------------------------------------------------------------------------------
+
+void delete_run(const std::string& store_dir, const std::string& run_id) {
+  auto b = store::open_sqlite(store_dir, store::access::read_write);
+  b->begin_write();
+  try {
+    auto r = b->find_run(run_id);
+    if (!r || r->deleted) throw error(error_code::run_not_found, "no run with id \"" + run_id + "\" in " + store_dir);
+    b->mark_deleted(r->rid, detail::now_seconds());
+    b->commit();
+  } catch (...) {
+    b->rollback();
+    throw;
+  }
+}
+
+std::size_t gc(const std::string& store_dir) {
+  auto b = store::open_sqlite(store_dir, store::access::read_write);
+  std::vector<std::string> purged;
+  b->begin_write();
+  try {
+    purged = b->purge_deleted();
+    b->commit();
+  } catch (...) {
+    b->rollback();
+    throw;
+  }
+  // Files after rows: a crash in between leaves orphan media directories (removed by the next
+  // gc, which deletes every media/<id>/ without a run row), never rows pointing at no file.
+  std::set<std::string> live;
+  for (const auto& r : b->list_runs(true)) live.insert(r.id);
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(fs::path(store_dir) / "media", ec)) {
+    std::string name = entry.path().filename().string();
+    if (entry.is_directory() && !live.count(name)) fs::remove_all(entry.path(), ec);
+  }
+  return purged.size();
+}
+
+}  // namespace tracker

@@ -1,0 +1,124 @@
+// backend.hpp — the storage interface. Everything dialect-specific (SQL text, PRAGMAs,
+// locking, migrations) lives behind it; SQLite is the first implementation, PostgreSQL is
+// planned as the second. Callers above this line (writer, reader) only see rows.
+//
+// Thread safety: a backend is one connection; use it from one thread at a time.
+// Errors: every method throws tracker::error (io_error unless stated otherwise).
+#pragma once
+
+#include <tracker/types.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tracker::store {
+
+// The current schema version; migrations 1..current are applied on write-open.
+constexpr int schema_version = 1;
+
+// A run row: what readers see plus what only the writer needs.
+struct run_record : run_info {
+  std::int64_t rid = 0;        // integer key used by every other table
+  std::int64_t pid_start = 0;  // process start time (clock ticks) to tell a reused pid apart
+};
+
+// A series = one metric key of one run. The summary is kept current by the writer.
+struct series_record {
+  std::int64_t sid = 0;
+  std::int64_t rid = 0;
+  metric_summary summary;  // summary.key is the metric key
+};
+
+struct point_row {
+  std::int64_t sid;
+  std::int64_t step;
+  double time;
+  double value;  // NaN is stored as NULL
+};
+
+// One bucket of the down-sampling pyramid (see pyramid.hpp).
+struct bucket_row {
+  std::int64_t sid = 0;
+  int level = 0;
+  std::int64_t index = 0;  // floor(step / width(level))
+  std::int64_t count = 0;
+  std::optional<double> min;
+  std::optional<double> max;
+  double last = 0;
+  std::int64_t last_step = 0;
+};
+
+enum class access : std::uint8_t { read_only, read_write };
+
+class backend {
+ public:
+  virtual ~backend() = default;
+
+  // ---- transactions (read_write) -------------------------------------------------------
+  // begin_write takes the store's write lock, waiting as long as another process holds it
+  // (never surfacing "database is locked"); on_wait is told how long it has waited so far.
+  virtual void begin_write() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() noexcept = 0;
+  // Called while begin_write waits for another writer: (seconds waited, retries so far).
+  virtual void set_wait_observer(std::function<void(double, std::uint64_t)> observer) = 0;
+
+  // ---- runs ------------------------------------------------------------------------------
+  virtual std::optional<run_record> find_run(const std::string& id) = 0;
+  virtual std::int64_t insert_run(const run_record& r) = 0;  // returns rid
+  virtual void update_run_process(std::int64_t rid, const run_record& r) = 0;  // resume
+  virtual void update_run_status(std::int64_t rid, run_status s, const std::string& reason,
+                                 std::optional<double> ended_at) = 0;
+  virtual void touch_heartbeats(const std::vector<std::int64_t>& rids, double now) = 0;
+  virtual std::int64_t count_runs(const std::string& project) = 0;
+  virtual std::vector<run_record> list_runs(bool include_deleted) = 0;  // newest first
+
+  // Config: flattened "a.b" keys with JSON-text values.
+  virtual std::vector<std::pair<std::string, std::string>> config(std::int64_t rid) = 0;
+  virtual void put_config(std::int64_t rid, const std::string& key, const std::string& json) = 0;
+  virtual std::vector<std::string> tags(std::int64_t rid) = 0;
+  virtual void add_tag(std::int64_t rid, const std::string& tag) = 0;
+  virtual void remove_tag(std::int64_t rid, const std::string& tag) = 0;
+  virtual void set_note(std::int64_t rid, const std::string& note) = 0;
+
+  // ---- series, points, buckets -----------------------------------------------------------
+  virtual std::optional<series_record> find_series(std::int64_t rid, const std::string& key) = 0;
+  virtual std::int64_t insert_series(std::int64_t rid, const std::string& key, goal g) = 0;
+  virtual void set_series_goal(std::int64_t sid, goal g) = 0;
+  virtual void update_series_summary(std::int64_t sid, const metric_summary& s) = 0;
+  virtual std::vector<series_record> list_series(std::int64_t rid) = 0;
+  virtual std::int64_t max_step(std::int64_t rid) = 0;  // highest step of any series; -1 if none
+
+  virtual void insert_points(const std::vector<point_row>& rows) = 0;
+  virtual std::vector<point> read_points(std::int64_t sid, std::int64_t from, std::int64_t to) = 0;
+
+  virtual std::optional<bucket_row> find_bucket(std::int64_t sid, int level,
+                                                std::int64_t index) = 0;
+  virtual void upsert_buckets(const std::vector<bucket_row>& rows) = 0;
+  virtual std::vector<bucket_row> read_buckets(std::int64_t sid, int level, std::int64_t first,
+                                               std::int64_t last) = 0;
+
+  // ---- objects ---------------------------------------------------------------------------
+  virtual void insert_object(std::int64_t rid, const object_record& o) = 0;
+  virtual std::vector<object_record> read_objects(std::int64_t rid, const std::string& key,
+                                                  const std::string& kind) = 0;
+
+  // ---- maintenance -----------------------------------------------------------------------
+  virtual void mark_deleted(std::int64_t rid, double now) = 0;
+  // Deletes every row of deleted runs; returns their ids (so media can be removed).
+  virtual std::vector<std::string> purge_deleted() = 0;
+};
+
+// Opens (read_write: creates and migrates) the SQLite store in directory dir.
+// Throws store_open_failed, schema_too_new, store_corrupt.
+std::unique_ptr<backend> open_sqlite(const std::string& dir, access mode);
+
+// Path of the database file inside a store directory.
+std::string database_path(const std::string& dir);
+
+}  // namespace tracker::store

@@ -1,0 +1,555 @@
+// sqlite_backend.cpp — the SQLite implementation of store::backend.
+//
+// [SECTION] connection and statement helpers
+// [SECTION] open, schema check and migrations
+// [SECTION] transactions
+// [SECTION] runs, config, tags
+// [SECTION] series, points, buckets, objects
+// [SECTION] maintenance
+//
+// Why these settings: WAL lets readers (CLI, viewer) read while a writer commits;
+// synchronous=NORMAL in WAL mode keeps every commit that returned across a process kill (only
+// an OS crash may lose the last commits); BEGIN IMMEDIATE takes the write lock up front so two
+// writers never deadlock upgrading a read lock. Busy waits are handled by our own busy handler
+// that never gives up for writers, so "database is locked" never reaches a user.
+#include "store/backend.hpp"
+#include "store/sqlite_migrations.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <thread>
+#include <unordered_map>
+
+namespace tracker::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+// =============================================================================================
+// [SECTION] connection and statement helpers
+// =============================================================================================
+
+[[noreturn]] void fail(sqlite3* db, const std::string& what, error_code code = error_code::io_error) {
+  std::string msg = "tracker store: " + what;
+  if (db) msg += ": " + std::string(sqlite3_errmsg(db)) + " (sqlite code " +
+                 std::to_string(sqlite3_extended_errcode(db)) + ")";
+  throw error(code, msg);
+}
+
+// A prepared statement, reset on every use; owned by the connection's statement cache.
+class statement {
+ public:
+  statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
+      fail(db, std::string("prepare failed for: ") + sql);
+  }
+  ~statement() { sqlite3_finalize(stmt_); }
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+
+  statement& reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    return *this;
+  }
+  statement& bind(int i, std::int64_t v) {
+    check(sqlite3_bind_int64(stmt_, i, v));
+    return *this;
+  }
+  statement& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
+  // NaN has no SQL representation: it is stored as NULL and read back as NaN.
+  statement& bind(int i, double v) {
+    check(std::isnan(v) ? sqlite3_bind_null(stmt_, i) : sqlite3_bind_double(stmt_, i, v));
+    return *this;
+  }
+  statement& bind(int i, const std::optional<double>& v) {
+    check(v ? sqlite3_bind_double(stmt_, i, *v) : sqlite3_bind_null(stmt_, i));
+    return *this;
+  }
+  statement& bind(int i, const std::string& v) {
+    check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    return *this;
+  }
+  statement& bind_null(int i) {
+    check(sqlite3_bind_null(stmt_, i));
+    return *this;
+  }
+
+  // Returns true while there is a row.
+  bool step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail(db_, std::string("statement failed: ") + sqlite3_sql(stmt_));
+  }
+  void run() {
+    while (step()) {
+    }
+  }
+
+  std::int64_t i64(int c) const { return sqlite3_column_int64(stmt_, c); }
+  double real(int c) const {
+    return is_null(c) ? std::numeric_limits<double>::quiet_NaN() : sqlite3_column_double(stmt_, c);
+  }
+  std::optional<double> opt_real(int c) const {
+    if (is_null(c)) return std::nullopt;
+    return sqlite3_column_double(stmt_, c);
+  }
+  std::string text(int c) const {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c))) : std::string();
+  }
+  bool is_null(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
+
+ private:
+  void check(int rc) {
+    if (rc != SQLITE_OK) fail(db_, "bind failed");
+  }
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+double now_seconds() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+const char* status_text(run_status s) { return to_string(s); }
+
+run_status status_from_text(const std::string& s) {
+  return parse_run_status(s).value_or(run_status::running);
+}
+
+// =============================================================================================
+// [SECTION] the backend
+// =============================================================================================
+
+class sqlite_backend final : public backend {
+ public:
+  sqlite_backend(const std::string& dir, access mode) : mode_(mode) {
+    const std::string path = database_path(dir);
+    if (mode == access::read_write) {
+      std::error_code ec;
+      fs::create_directories(fs::path(dir) / "media", ec);
+      if (ec)
+        throw error(error_code::store_open_failed,
+                    "cannot create store directory " + dir + ": " + ec.message());
+    } else if (!fs::exists(path)) {
+      throw error(error_code::store_open_failed,
+                  "no tracker store at " + dir + " (" + path +
+                      " does not exist); log a run with tracker::init first, or pass --store DIR");
+    }
+    int flags = mode == access::read_write ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+                                           : SQLITE_OPEN_READONLY;
+    flags |= SQLITE_OPEN_NOMUTEX;  // one connection per thread by contract
+    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw error(error_code::store_open_failed, "cannot open " + path + ": " + msg);
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_handler(db_, &sqlite_backend::on_busy, this);
+    try {
+      configure_and_migrate(path);
+    } catch (...) {
+      statements_.clear();
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw;
+    }
+  }
+
+  ~sqlite_backend() override {
+    statements_.clear();  // finalize before close
+    if (db_) sqlite3_close(db_);
+  }
+
+  // ---- [SECTION] transactions -------------------------------------------------------------
+  void begin_write() override {
+    reset_active_statements();
+    waited_since_ = std::chrono::steady_clock::time_point{};
+    exec("BEGIN IMMEDIATE");
+  }
+  void commit() override {
+    reset_active_statements();
+    exec("COMMIT");
+  }
+  void rollback() noexcept override {
+    if (db_ && !sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  void set_wait_observer(std::function<void(double, std::uint64_t)> observer) override {
+    wait_observer_ = std::move(observer);
+  }
+
+  // ---- [SECTION] runs, config, tags -------------------------------------------------------
+  std::optional<run_record> find_run(const std::string& id) override {
+    auto& s = stmt(run_select_sql("WHERE id = ?1"));
+    s.reset().bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_run(s);
+  }
+
+  std::int64_t insert_run(const run_record& r) override {
+    stmt("INSERT INTO runs(id, project, name, status, status_reason, created_at, heartbeat_at,"
+         " heartbeat_interval, host, pid, pid_start, git_commit, git_branch, note)"
+         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)")
+        .reset()
+        .bind(1, r.id).bind(2, r.project).bind(3, r.name).bind(4, std::string(status_text(r.stored_status)))
+        .bind(5, r.status_reason).bind(6, r.created_at).bind(7, r.heartbeat_at)
+        .bind(8, r.heartbeat_interval).bind(9, r.host).bind(10, r.pid).bind(11, r.pid_start)
+        .bind(12, r.git_commit).bind(13, r.git_branch).bind(14, r.note)
+        .run();
+    return sqlite3_last_insert_rowid(db_);
+  }
+
+  void update_run_process(std::int64_t rid, const run_record& r) override {
+    stmt("UPDATE runs SET status = ?2, status_reason = '', ended_at = NULL, heartbeat_at = ?3,"
+         " heartbeat_interval = ?4, host = ?5, pid = ?6, pid_start = ?7,"
+         " git_commit = CASE WHEN ?8 = '' THEN git_commit ELSE ?8 END,"
+         " git_branch = CASE WHEN ?9 = '' THEN git_branch ELSE ?9 END WHERE rid = ?1")
+        .reset()
+        .bind(1, rid).bind(2, std::string(status_text(r.stored_status))).bind(3, r.heartbeat_at)
+        .bind(4, r.heartbeat_interval).bind(5, r.host).bind(6, r.pid).bind(7, r.pid_start)
+        .bind(8, r.git_commit).bind(9, r.git_branch)
+        .run();
+  }
+
+  void update_run_status(std::int64_t rid, run_status st, const std::string& reason,
+                         std::optional<double> ended_at) override {
+    stmt("UPDATE runs SET status = ?2, status_reason = ?3, ended_at = ?4, heartbeat_at = ?5"
+         " WHERE rid = ?1")
+        .reset()
+        .bind(1, rid).bind(2, std::string(status_text(st))).bind(3, reason).bind(4, ended_at)
+        .bind(5, now_seconds())
+        .run();
+  }
+
+  void touch_heartbeats(const std::vector<std::int64_t>& rids, double now) override {
+    auto& s = stmt("UPDATE runs SET heartbeat_at = ?2 WHERE rid = ?1");
+    for (auto rid : rids) s.reset().bind(1, rid).bind(2, now).run();
+  }
+
+  std::int64_t count_runs(const std::string& project) override {
+    auto& s = stmt("SELECT count(*) FROM runs WHERE project = ?1");
+    s.reset().bind(1, project);
+    return s.step() ? s.i64(0) : 0;
+  }
+
+  std::vector<run_record> list_runs(bool include_deleted) override {
+    auto& s = stmt(run_select_sql(include_deleted ? "ORDER BY created_at DESC, rid DESC"
+                                                  : "WHERE deleted_at IS NULL ORDER BY created_at DESC, rid DESC"));
+    s.reset();
+    std::vector<run_record> out;
+    while (s.step()) out.push_back(read_run(s));
+    return out;
+  }
+
+  std::vector<std::pair<std::string, std::string>> config(std::int64_t rid) override {
+    auto& s = stmt("SELECT key, value FROM run_config WHERE rid = ?1 ORDER BY key");
+    s.reset().bind(1, rid);
+    std::vector<std::pair<std::string, std::string>> out;
+    while (s.step()) out.emplace_back(s.text(0), s.text(1));
+    return out;
+  }
+  void put_config(std::int64_t rid, const std::string& key, const std::string& json) override {
+    stmt("INSERT OR REPLACE INTO run_config(rid, key, value) VALUES(?1, ?2, ?3)")
+        .reset().bind(1, rid).bind(2, key).bind(3, json).run();
+  }
+  std::vector<std::string> tags(std::int64_t rid) override {
+    auto& s = stmt("SELECT tag FROM run_tags WHERE rid = ?1 ORDER BY tag");
+    s.reset().bind(1, rid);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+  }
+  void add_tag(std::int64_t rid, const std::string& tag) override {
+    stmt("INSERT OR IGNORE INTO run_tags(rid, tag) VALUES(?1, ?2)").reset().bind(1, rid).bind(2, tag).run();
+  }
+  void remove_tag(std::int64_t rid, const std::string& tag) override {
+    stmt("DELETE FROM run_tags WHERE rid = ?1 AND tag = ?2").reset().bind(1, rid).bind(2, tag).run();
+  }
+  void set_note(std::int64_t rid, const std::string& note) override {
+    stmt("UPDATE runs SET note = ?2 WHERE rid = ?1").reset().bind(1, rid).bind(2, note).run();
+  }
+
+  // ---- [SECTION] series, points, buckets, objects -----------------------------------------
+  std::optional<series_record> find_series(std::int64_t rid, const std::string& key) override {
+    auto& s = stmt(series_select_sql("WHERE rid = ?1 AND key = ?2"));
+    s.reset().bind(1, rid).bind(2, key);
+    if (!s.step()) return std::nullopt;
+    return read_series(s);
+  }
+  std::int64_t insert_series(std::int64_t rid, const std::string& key, goal g) override {
+    stmt("INSERT INTO series(rid, key, goal) VALUES(?1, ?2, ?3)")
+        .reset().bind(1, rid).bind(2, key).bind(3, static_cast<int>(g)).run();
+    return sqlite3_last_insert_rowid(db_);
+  }
+  void set_series_goal(std::int64_t sid, goal g) override {
+    stmt("UPDATE series SET goal = ?2 WHERE sid = ?1").reset().bind(1, sid).bind(2, static_cast<int>(g)).run();
+  }
+  void update_series_summary(std::int64_t sid, const metric_summary& m) override {
+    stmt("UPDATE series SET count = ?2, nonfinite = ?3, min = ?4, max = ?5, last = ?6,"
+         " last_step = ?7, last_time = ?8, first_step = ?9 WHERE sid = ?1")
+        .reset()
+        .bind(1, sid).bind(2, m.count).bind(3, m.nonfinite).bind(4, m.min).bind(5, m.max)
+        .bind(6, m.last).bind(7, m.last_step).bind(8, m.last_time).bind(9, m.first_step)
+        .run();
+  }
+  std::vector<series_record> list_series(std::int64_t rid) override {
+    auto& s = stmt(series_select_sql("WHERE rid = ?1 ORDER BY key"));
+    s.reset().bind(1, rid);
+    std::vector<series_record> out;
+    while (s.step()) out.push_back(read_series(s));
+    return out;
+  }
+  std::int64_t max_step(std::int64_t rid) override {
+    auto& s = stmt("SELECT max(last_step) FROM series WHERE rid = ?1 AND count > 0");
+    s.reset().bind(1, rid);
+    return s.step() && !s.is_null(0) ? s.i64(0) : -1;
+  }
+
+  void insert_points(const std::vector<point_row>& rows) override {
+    auto& s = stmt("INSERT INTO points(sid, step, time, value) VALUES(?1, ?2, ?3, ?4)");
+    for (const auto& r : rows) s.reset().bind(1, r.sid).bind(2, r.step).bind(3, r.time).bind(4, r.value).run();
+  }
+  std::vector<point> read_points(std::int64_t sid, std::int64_t from, std::int64_t to) override {
+    auto& s = stmt("SELECT step, time, value FROM points WHERE sid = ?1 AND step BETWEEN ?2 AND ?3"
+                   " ORDER BY step, rowid");
+    s.reset().bind(1, sid).bind(2, from).bind(3, to);
+    std::vector<point> out;
+    while (s.step()) out.push_back(point{s.i64(0), s.real(1), s.real(2)});
+    return out;
+  }
+
+  std::optional<bucket_row> find_bucket(std::int64_t sid, int level, std::int64_t index) override {
+    auto& s = stmt("SELECT count, min, max, last, last_step FROM buckets"
+                   " WHERE sid = ?1 AND level = ?2 AND idx = ?3");
+    s.reset().bind(1, sid).bind(2, level).bind(3, index);
+    if (!s.step()) return std::nullopt;
+    return bucket_row{sid, level, index, s.i64(0), s.opt_real(1), s.opt_real(2), s.real(3), s.i64(4)};
+  }
+  void upsert_buckets(const std::vector<bucket_row>& rows) override {
+    auto& s = stmt("INSERT OR REPLACE INTO buckets(sid, level, idx, count, min, max, last, last_step)"
+                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    for (const auto& b : rows)
+      s.reset().bind(1, b.sid).bind(2, b.level).bind(3, b.index).bind(4, b.count).bind(5, b.min)
+          .bind(6, b.max).bind(7, b.last).bind(8, b.last_step).run();
+  }
+  std::vector<bucket_row> read_buckets(std::int64_t sid, int level, std::int64_t first,
+                                       std::int64_t last) override {
+    auto& s = stmt("SELECT idx, count, min, max, last, last_step FROM buckets"
+                   " WHERE sid = ?1 AND level = ?2 AND idx BETWEEN ?3 AND ?4 ORDER BY idx");
+    s.reset().bind(1, sid).bind(2, level).bind(3, first).bind(4, last);
+    std::vector<bucket_row> out;
+    while (s.step())
+      out.push_back(bucket_row{sid, level, s.i64(0), s.i64(1), s.opt_real(2), s.opt_real(3), s.real(4), s.i64(5)});
+    return out;
+  }
+
+  void insert_object(std::int64_t rid, const object_record& o) override {
+    stmt("INSERT INTO objects(rid, key, kind, step, time, body) VALUES(?1, ?2, ?3, ?4, ?5, ?6)")
+        .reset().bind(1, rid).bind(2, o.key).bind(3, o.kind).bind(4, o.step).bind(5, o.time)
+        .bind(6, o.body_json).run();
+  }
+  std::vector<object_record> read_objects(std::int64_t rid, const std::string& key,
+                                          const std::string& kind) override {
+    auto& s = stmt("SELECT key, kind, step, time, body FROM objects WHERE rid = ?1"
+                   " AND (?2 = '' OR key = ?2) AND (?3 = '' OR kind = ?3) ORDER BY key, step, oid");
+    s.reset().bind(1, rid).bind(2, key).bind(3, kind);
+    std::vector<object_record> out;
+    while (s.step()) out.push_back(object_record{s.text(0), s.text(1), s.i64(2), s.real(3), s.text(4)});
+    return out;
+  }
+
+  // ---- [SECTION] maintenance --------------------------------------------------------------
+  void mark_deleted(std::int64_t rid, double now) override {
+    stmt("UPDATE runs SET deleted_at = ?2 WHERE rid = ?1").reset().bind(1, rid).bind(2, now).run();
+  }
+  std::vector<std::string> purge_deleted() override {
+    std::vector<std::string> ids;
+    {
+      auto& s = stmt("SELECT id FROM runs WHERE deleted_at IS NOT NULL");
+      s.reset();
+      while (s.step()) ids.push_back(s.text(0));
+    }
+    const char* deletes[] = {
+        "DELETE FROM points WHERE sid IN (SELECT sid FROM series WHERE rid IN"
+        " (SELECT rid FROM runs WHERE deleted_at IS NOT NULL))",
+        "DELETE FROM buckets WHERE sid IN (SELECT sid FROM series WHERE rid IN"
+        " (SELECT rid FROM runs WHERE deleted_at IS NOT NULL))",
+        "DELETE FROM series WHERE rid IN (SELECT rid FROM runs WHERE deleted_at IS NOT NULL)",
+        "DELETE FROM objects WHERE rid IN (SELECT rid FROM runs WHERE deleted_at IS NOT NULL)",
+        "DELETE FROM run_config WHERE rid IN (SELECT rid FROM runs WHERE deleted_at IS NOT NULL)",
+        "DELETE FROM run_tags WHERE rid IN (SELECT rid FROM runs WHERE deleted_at IS NOT NULL)",
+        "DELETE FROM runs WHERE deleted_at IS NOT NULL",
+    };
+    for (const char* sql : deletes) exec(sql);
+    return ids;
+  }
+
+ private:
+  // ---- [SECTION] open, schema check and migrations ----------------------------------------
+  void configure_and_migrate(const std::string& path) {
+    int app_id = pragma_int("application_id");
+    int version = pragma_int("user_version");
+    if (version > schema_version)
+      throw error(error_code::schema_too_new,
+                  "store " + path + " has schema version " + std::to_string(version) +
+                      " but this tracker supports up to " + std::to_string(schema_version) +
+                      ": it was written by a newer tracker. Upgrade tracker to read it, or point "
+                      "--store / TRACKER_DIR at another directory. Nothing was changed.");
+    if (version > 0 && app_id != sqlite_schema::application_id)
+      throw error(error_code::store_corrupt, path + " is an SQLite database but not a tracker store");
+
+    if (mode_ == access::read_only) {
+      if (version < schema_version)
+        throw error(error_code::store_open_failed,
+                    "store " + path + " has schema version " + std::to_string(version) +
+                        ", older than this tracker's " + std::to_string(schema_version) +
+                        "; open it once for writing (tracker::init) to upgrade it");
+      return;
+    }
+    // WAL is persistent in the file; setting it needs the lock our busy handler waits for.
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");
+    if (version == schema_version) return;
+
+    // Migrate under the write lock; re-read the version inside, another process may have won.
+    begin_write();
+    try {
+      version = pragma_int("user_version");
+      if (version == 0) {
+        // A non-empty database without our application_id is someone else's file.
+        auto& s = stmt("SELECT count(*) FROM sqlite_master");
+        s.reset();
+        if (s.step() && s.i64(0) > 0)
+          throw error(error_code::store_corrupt, path + " is an SQLite database but not a tracker store");
+        exec("PRAGMA application_id=" + std::to_string(sqlite_schema::application_id));
+      }
+      for (const auto& m : sqlite_schema::migrations) {
+        if (m.version <= version) continue;
+        exec(m.sql);
+        exec("PRAGMA user_version=" + std::to_string(m.version));
+      }
+      commit();
+    } catch (...) {
+      rollback();
+      throw;
+    }
+  }
+
+  int pragma_int(const char* name) {
+    statement s(db_, (std::string("PRAGMA ") + name).c_str());
+    return s.step() ? static_cast<int>(s.i64(0)) : 0;
+  }
+
+  void exec(const std::string& sql) {
+    char* msg = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+      std::string text = msg ? msg : "unknown error";
+      sqlite3_free(msg);
+      throw error(error_code::io_error, "tracker store: " + text + " (while running: " +
+                                            sql.substr(0, 60) + ")");
+    }
+  }
+
+  // Every use starts by resetting statements left mid-result by an earlier single-row lookup:
+  // an active statement pins its read snapshot, which would make later reads stale and make
+  // BEGIN IMMEDIATE fail with SQLITE_BUSY_SNAPSHOT (no busy handler can help with that).
+  void reset_active_statements() {
+    for (sqlite3_stmt* st = sqlite3_next_stmt(db_, nullptr); st; st = sqlite3_next_stmt(db_, st))
+      if (sqlite3_stmt_busy(st)) sqlite3_reset(st);
+  }
+
+  statement& stmt(const std::string& sql) {
+    reset_active_statements();
+    auto it = statements_.find(sql);
+    if (it == statements_.end())
+      it = statements_.emplace(sql, std::make_unique<statement>(db_, sql.c_str())).first;
+    return *it->second;
+  }
+
+  static std::string run_select_sql(const std::string& tail) {
+    return "SELECT rid, id, project, name, status, status_reason, created_at, ended_at,"
+           " heartbeat_at, heartbeat_interval, host, pid, pid_start, git_commit, git_branch, note,"
+           " deleted_at FROM runs " + tail;
+  }
+  run_record read_run(statement& s) {
+    run_record r;
+    r.rid = s.i64(0);
+    r.id = s.text(1);
+    r.project = s.text(2);
+    r.name = s.text(3);
+    r.stored_status = r.status = status_from_text(s.text(4));
+    r.status_reason = s.text(5);
+    r.created_at = s.real(6);
+    r.ended_at = s.opt_real(7);
+    r.heartbeat_at = s.real(8);
+    r.heartbeat_interval = s.real(9);
+    r.host = s.text(10);
+    r.pid = s.i64(11);
+    r.pid_start = s.i64(12);
+    r.git_commit = s.text(13);
+    r.git_branch = s.text(14);
+    r.note = s.text(15);
+    r.deleted = !s.is_null(16);
+    return r;
+  }
+
+  static std::string series_select_sql(const std::string& tail) {
+    return "SELECT sid, rid, key, goal, count, nonfinite, min, max, last, last_step, last_time,"
+           " first_step FROM series " + tail;
+  }
+  series_record read_series(statement& s) {
+    series_record r;
+    r.sid = s.i64(0);
+    r.rid = s.i64(1);
+    r.summary.key = s.text(2);
+    r.summary.metric_goal = static_cast<goal>(s.i64(3));
+    r.summary.count = s.i64(4);
+    r.summary.nonfinite = s.i64(5);
+    r.summary.min = s.opt_real(6);
+    r.summary.max = s.opt_real(7);
+    r.summary.last = s.real(8);
+    r.summary.last_step = s.i64(9);
+    r.summary.last_time = s.real(10);
+    r.summary.first_step = s.i64(11);
+    return r;
+  }
+
+  // Busy handler: writers wait as long as it takes (reporting how long); readers give up after
+  // 10 s, which only happens while another process recovers a crashed WAL.
+  static int on_busy(void* self_ptr, int retries) {
+    auto* self = static_cast<sqlite_backend*>(self_ptr);
+    auto now = std::chrono::steady_clock::now();
+    if (retries == 0) self->waited_since_ = now;
+    double waited = std::chrono::duration<double>(now - self->waited_since_).count();
+    if (self->wait_observer_) self->wait_observer_(waited, static_cast<std::uint64_t>(retries));
+    if (self->mode_ == access::read_only && waited > 10.0) return 0;
+    // Back off from 0.1 ms up to 20 ms so short transactions of other writers interleave.
+    int micros = std::min(20000, 100 << std::min(retries, 8));
+    std::this_thread::sleep_for(std::chrono::microseconds(micros));
+    return 1;
+  }
+
+  sqlite3* db_ = nullptr;
+  access mode_;
+  std::unordered_map<std::string, std::unique_ptr<statement>> statements_;
+  std::function<void(double, std::uint64_t)> wait_observer_;
+  std::chrono::steady_clock::time_point waited_since_{};
+};
+
+}  // namespace
+
+std::string database_path(const std::string& dir) { return (fs::path(dir) / "tracker.db").string(); }
+
+std::unique_ptr<backend> open_sqlite(const std::string& dir, access mode) {
+  return std::make_unique<sqlite_backend>(dir, mode);
+}
+
+}  // namespace tracker::store

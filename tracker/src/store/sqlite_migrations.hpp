@@ -1,0 +1,104 @@
+// sqlite_migrations.hpp — the SQLite schema, one numbered migration per change.
+//
+// Rules: never edit a migration that has shipped; add migration N+1 and bump
+// store::schema_version. The version is recorded in PRAGMA user_version, inside the same
+// transaction as the migration. docs/store.md documents every table and column.
+#pragma once
+
+namespace tracker::store::sqlite_schema {
+
+// "TRCK" — marks the file as a tracker store (PRAGMA application_id).
+constexpr int application_id = 0x5452434B;
+
+struct migration {
+  int version;
+  const char* sql;
+};
+
+inline constexpr migration migrations[] = {
+    {1, R"sql(
+CREATE TABLE runs (
+  rid                INTEGER PRIMARY KEY,
+  id                 TEXT NOT NULL UNIQUE,
+  project            TEXT NOT NULL,
+  name               TEXT NOT NULL,
+  status             TEXT NOT NULL,
+  status_reason      TEXT NOT NULL DEFAULT '',
+  created_at         REAL NOT NULL,
+  ended_at           REAL,
+  heartbeat_at       REAL NOT NULL,
+  heartbeat_interval REAL NOT NULL,
+  host               TEXT NOT NULL,
+  pid                INTEGER NOT NULL,
+  pid_start          INTEGER NOT NULL DEFAULT 0,
+  git_commit         TEXT NOT NULL DEFAULT '',
+  git_branch         TEXT NOT NULL DEFAULT '',
+  note               TEXT NOT NULL DEFAULT '',
+  deleted_at         REAL
+);
+CREATE INDEX runs_by_project ON runs(project, created_at);
+CREATE INDEX runs_by_name ON runs(name);
+
+CREATE TABLE run_config (
+  rid   INTEGER NOT NULL,
+  key   TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (rid, key)
+) WITHOUT ROWID;
+
+CREATE TABLE run_tags (
+  rid INTEGER NOT NULL,
+  tag TEXT NOT NULL,
+  PRIMARY KEY (rid, tag)
+) WITHOUT ROWID;
+
+CREATE TABLE series (
+  sid        INTEGER PRIMARY KEY,
+  rid        INTEGER NOT NULL,
+  key        TEXT NOT NULL,
+  goal       INTEGER NOT NULL DEFAULT 0,
+  count      INTEGER NOT NULL DEFAULT 0,
+  nonfinite  INTEGER NOT NULL DEFAULT 0,
+  min        REAL,
+  max        REAL,
+  last       REAL,
+  last_step  INTEGER NOT NULL DEFAULT 0,
+  last_time  REAL NOT NULL DEFAULT 0,
+  first_step INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (rid, key)
+);
+
+CREATE TABLE points (
+  sid   INTEGER NOT NULL,
+  step  INTEGER NOT NULL,
+  time  REAL NOT NULL,
+  value REAL
+);
+CREATE INDEX points_by_step ON points(sid, step);
+
+CREATE TABLE buckets (
+  sid       INTEGER NOT NULL,
+  level     INTEGER NOT NULL,
+  idx       INTEGER NOT NULL,
+  count     INTEGER NOT NULL,
+  min       REAL,
+  max       REAL,
+  last      REAL,
+  last_step INTEGER NOT NULL,
+  PRIMARY KEY (sid, level, idx)
+) WITHOUT ROWID;
+
+CREATE TABLE objects (
+  oid  INTEGER PRIMARY KEY,
+  rid  INTEGER NOT NULL,
+  key  TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  time REAL NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX objects_by_key ON objects(rid, key, step);
+)sql"},
+};
+
+}  // namespace tracker::store::sqlite_schema
