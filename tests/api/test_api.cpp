@@ -357,3 +357,26 @@ TEST_CASE("filters: project, status, tags, config and metric conditions", "[api]
   CHECK_THROWS_AS(tracker::parse_condition("val/acc>>x"), tracker::error);
   CHECK_THROWS_AS(tracker::parse_condition("no operator"), tracker::error);
 }
+
+TEST_CASE("a run-time list of metrics shares one step, and take_step() reserves one", "[api]") {
+  temp_dir dir;
+  auto run = tracker::init(opts_for(dir));
+  run.log("warmup", 1.0);  // step 0
+  std::vector<std::string> names = {"f1/a", "f1/b", "f1/c"};
+  std::vector<tracker::metric> batch;
+  for (std::size_t i = 0; i < names.size(); ++i) batch.push_back({names[i], 0.1 * static_cast<double>(i)});
+  run.log(std::span<const tracker::metric>(batch));  // step 1 for all three
+  std::int64_t reserved = run.take_step();           // step 2
+  run.log(std::span<const tracker::metric>(batch), reserved);
+  run.log("after", 1.0);                              // step 3
+  run.finish();
+  auto store = tracker::reader::open(dir.store());
+  for (auto& n : names) {
+    auto pts = store.points(run.id(), n);
+    REQUIRE(pts.size() == 2);
+    CHECK(pts[0].step == 1);
+    CHECK(pts[1].step == 2);
+  }
+  CHECK(reserved == 2);
+  CHECK(store.points(run.id(), "after")[0].step == 3);
+}

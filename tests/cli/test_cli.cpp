@@ -43,14 +43,14 @@ cli_result cli_in_process(const std::vector<std::string>& args) {
   for (std::string& s : storage) argv.push_back(s.data());
   argv.push_back(nullptr);
   std::ostringstream out, err;
-  const int code =
-      tracker::cli::run_cli(static_cast<int>(storage.size()), argv.data(), out, err);
+  const int code = tracker::cli::run_cli(static_cast<int>(storage.size()), argv.data(), out, err);
   return {code, out.str(), err.str()};
 }
 
 cli_result cli_binary(const std::vector<std::string>& args,
                       const std::vector<std::string>& extra_env = {}) {
-  const tracker_test::process_result r = tracker_test::run_process(TRACKER_CLI_PATH, args, extra_env);
+  const tracker_test::process_result r =
+      tracker_test::run_process(TRACKER_CLI_PATH, args, extra_env);
   REQUIRE(r.signal == 0);  // the binary must never crash, whatever the input
   return {r.exit_code, r.out, r.err};
 }
@@ -186,7 +186,8 @@ TEST_CASE("cli runs: lists, filters and prints JSON", "[cli]") {
   CHECK(json_ids({}) == ids{f.baseline_id, f.candidate_id, f.crashy_id});
   CHECK(json_ids({"--project", "fashion"}) == ids{f.baseline_id, f.candidate_id});
   CHECK(json_ids({"--status", "failed"}) == ids{f.crashy_id});
-  CHECK(json_ids({"--status=finished", "--project", "fashion"}) == ids{f.baseline_id, f.candidate_id});
+  CHECK(json_ids({"--status=finished", "--project", "fashion"}) ==
+        ids{f.baseline_id, f.candidate_id});
   CHECK(json_ids({"--tag", "baseline"}) == ids{f.baseline_id});
   CHECK(json_ids({"--tag", "baseline", "--tag", "candidate"}).empty());
   CHECK(json_ids({"--where", "config.lr=0.01"}) == ids{f.candidate_id});
@@ -330,7 +331,7 @@ TEST_CASE("cli export: every raw point as CSV and JSON Lines", "[cli]") {
       REQUIRE(cols.size() == 4);
       CHECK(cols[0] == "train/loss");
       CHECK(std::stoll(cols[1]) == step);
-      CHECK(std::stod(cols[2]) > 1.5e9);  // unix seconds
+      CHECK(std::stod(cols[2]) > 1.5e9);              // unix seconds
       CHECK(std::stod(cols[3]) == 1.0 - 0.1 * step);  // exact round trip, not Approx
     }
   }
@@ -368,7 +369,8 @@ TEST_CASE("cli compare: config differences and metric deltas", "[cli]") {
   fixture f;
 
   SECTION("JSON") {
-    const cli_result r = cli_both(f.with_store({"compare", "baseline", "candidate", "--format", "json"}));
+    const cli_result r =
+        cli_both(f.with_store({"compare", "baseline", "candidate", "--format", "json"}));
     REQUIRE(r.code == 0);
     const json doc = json::parse(r.out);
     CHECK(doc.at("schema_version") == 1);
@@ -405,7 +407,8 @@ TEST_CASE("cli compare: config differences and metric deltas", "[cli]") {
     CHECK(r.out.find("| val/f1 | — → 0.8 |") != std::string::npos);
   }
   SECTION("a run compared with itself has no differences") {
-    const cli_result r = cli_both(f.with_store({"compare", "baseline", "baseline", "--format", "json"}));
+    const cli_result r =
+        cli_both(f.with_store({"compare", "baseline", "baseline", "--format", "json"}));
     REQUIRE(r.code == 0);
     const json doc = json::parse(r.out);
     CHECK(doc["config"]["different"].empty());
@@ -451,6 +454,12 @@ TEST_CASE("cli check: gates pass, fail, miss, and reject bad syntax", "[cli]") {
       CHECK(r.out.find("missing") != std::string::npos);
     }
   }
+  SECTION("a missing metric's message names a close spelling") {
+    const cli_result r = check({"val/acc>=0.5", "train/los<1"});
+    CHECK(r.code == 1);
+    CHECK(r.out.find("missing (did you mean 'val/accuracy'?)") != std::string::npos);
+    CHECK(r.out.find("missing (did you mean 'train/loss'?)") != std::string::npos);
+  }
   SECTION("malformed expressions are usage errors (exit 2), even next to valid ones") {
     for (const char* gate : {"val/accuracy>>0.5", "val/accuracy", ">=0.5", "val/accuracy>=high"}) {
       INFO(gate);
@@ -462,7 +471,8 @@ TEST_CASE("cli check: gates pass, fail, miss, and reject bad syntax", "[cli]") {
     require_input_error(check({}), "usage: tracker check");
   }
   SECTION("JSON") {
-    const cli_result r = check({"val/accuracy>=0.85", "train/loss.min<0.05", "val/f1>0", "--format", "json"});
+    const cli_result r =
+        check({"val/accuracy>=0.85", "train/loss.min<0.05", "val/f1>0", "--format", "json"});
     CHECK(r.code == 1);
     const json doc = json::parse(r.out);
     CHECK(doc.at("schema_version") == 1);
@@ -477,6 +487,7 @@ TEST_CASE("cli check: gates pass, fail, miss, and reject bad syntax", "[cli]") {
     CHECK(gates[0].at("key") == "val/accuracy");
     CHECK(gates[0].at("field") == "last");
     CHECK(gates[0].at("op") == ">=");
+    CHECK(gates[0].at("threshold") == 0.85);
     CHECK(gates[1].at("field") == "min");
     CHECK(gates[1].at("passed") == false);
     CHECK(gates[2].at("passed") == false);
@@ -506,6 +517,13 @@ TEST_CASE("cli errors: unknown run, unknown flag, missing store, usage", "[cli]"
       CHECK(r.err.rfind("tracker: ", 0) == 0);
     }
   }
+  SECTION("a name shared by two runs is exit 2 (use the id)") {
+    tracker::run twin = tracker::init(f.opts("fashion", "baseline"));
+    twin.finish();
+    require_input_error(cli_both(f.with_store({"summary", "baseline"})), "baseline");
+    require_input_error(cli_both(f.with_store({"check", "baseline", "train/loss<1"})), "baseline");
+    CHECK(cli_both(f.with_store({"summary", f.baseline_id})).code == 0);
+  }
   SECTION("an unknown flag is exit 2 for every command") {
     for (const char* cmd : {"runs", "summary", "export", "compare", "check", "delete", "gc"}) {
       INFO(cmd);
@@ -514,14 +532,14 @@ TEST_CASE("cli errors: unknown run, unknown flag, missing store, usage", "[cli]"
   }
   SECTION("a missing store is exit 2 for every command, and is not created") {
     const std::string missing = f.dir.path() + "/no-store-here";
-    for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-             {"runs"},
-             {"summary", "latest"},
-             {"export", "latest"},
-             {"compare", "latest", "latest"},
-             {"check", "latest", "a>1"},
-             {"delete", "latest"},
-             {"gc"}}) {
+    for (const std::vector<std::string>& args :
+         std::vector<std::vector<std::string>>{{"runs"},
+                                               {"summary", "latest"},
+                                               {"export", "latest"},
+                                               {"compare", "latest", "latest"},
+                                               {"check", "latest", "a>1"},
+                                               {"delete", "latest"},
+                                               {"gc"}}) {
       std::vector<std::string> full = args;
       full.insert(full.end(), {"--store", missing});
       INFO(args[0]);
@@ -586,10 +604,10 @@ TEST_CASE("cli delete and gc: hide at once, purge rows and media later", "[cli]"
   CHECK(del.out.find(f.candidate_id) != std::string::npos);
   // ...then hidden from every read path.
   const cli_result runs = cli_both(f.with_store({"runs", "--format", "json"}));
-  CHECK(ids_of(json::parse(runs.out)["runs"]) ==
-        std::set<std::string>{f.baseline_id, f.crashy_id});
+  CHECK(ids_of(json::parse(runs.out)["runs"]) == std::set<std::string>{f.baseline_id, f.crashy_id});
   require_input_error(cli_both(f.with_store({"summary", "candidate"})), "candidate");
-  CHECK(json::parse(cli_both(f.with_store({"summary", "latest", "--format", "json"})).out)["run"]["id"] ==
+  CHECK(json::parse(
+            cli_both(f.with_store({"summary", "latest", "--format", "json"})).out)["run"]["id"] ==
         f.baseline_id);
   CHECK(fs::exists(media));  // data stays until gc
 

@@ -13,6 +13,7 @@
 #include "test_support.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -744,7 +745,8 @@ TEST_CASE("tracker table: CSV, JSON and markdown", "[metrics][cli]") {
     CHECK(j.at("rows")[0][2] == 2.25);
     CHECK(j.at("rows")[1][0].is_null());
     CHECK(j.at("rows")[1][2] == "NaN");
-    CHECK(j.contains("store"));
+    REQUIRE(j.contains("store"));
+    CHECK(std::filesystem::path(j.at("store").get<std::string>()).is_absolute());
   }
   SECTION("markdown") {
     auto r = cli({"table", s.run_id, "--key", "val/misclassified", "--store", s.store()});

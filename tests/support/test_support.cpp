@@ -42,9 +42,9 @@ std::vector<char*> make_argv(const std::string& program, const std::vector<std::
 }
 
 std::vector<char*> make_env(const std::vector<std::string>& extra, std::vector<std::string>& storage) {
-  storage.clear();
+  // extra first: getenv() returns the first match, so the test's variables win.
+  storage.assign(extra.begin(), extra.end());
   for (char** e = environ; *e; ++e) storage.emplace_back(*e);
-  storage.insert(storage.end(), extra.begin(), extra.end());
   std::vector<char*> env;
   for (auto& s : storage) env.push_back(s.data());
   env.push_back(nullptr);

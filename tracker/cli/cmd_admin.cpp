@@ -9,8 +9,9 @@ namespace {
 const command_spec delete_spec{
     .name = "delete",
     .synopsis = "RUN",
-    .description = "Marks RUN deleted: it disappears from listings at once and can no longer be\n"
-                   "resolved; `tracker gc` then removes its rows and media files.",
+    .description =
+        "Marks RUN deleted: it disappears from listings at once and can no longer be\n"
+        "resolved; `tracker gc` then removes its rows and media files.",
     .min_positional = 1,
     .max_positional = 1,
 };

@@ -5,6 +5,8 @@
 #include "command.hpp"
 #include "format.hpp"
 
+#include <cstdlib>
+
 namespace tracker::cli {
 
 namespace {
@@ -30,9 +32,8 @@ struct gate {
 // The CLI's own rule on top of reader::evaluate: a metric gate without a value never passes,
 // whatever the operator ("missing != 0" must not let a run through).
 void apply_missing_rule(gate& g) {
-  const bool missing = g.cond.on == condition::subject::metric
-                           ? !g.result.actual
-                           : g.result.actual_text == "missing";
+  const bool missing = g.cond.on == condition::subject::metric ? !g.result.actual
+                                                               : g.result.actual_text == "missing";
   if (!missing) return;
   g.result.passed = false;
   if (g.result.actual_text.empty()) g.result.actual_text = "missing";
@@ -74,15 +75,19 @@ int cmd_check(const args& a, context& ctx) {
       doc["gates"] = ojson::array();
       for (const gate& g : gates) {
         const bool metric = g.cond.on == condition::subject::metric;
-        doc["gates"].push_back({{"expression", g.expression},
-                                {"subject", metric ? "metric" : "config"},
-                                {"key", g.cond.key},
-                                {"field", metric ? ojson(g.cond.field) : ojson(nullptr)},
-                                {"op", g.cond.op},
-                                {"threshold", g.cond.value},
-                                {"passed", g.result.passed},
-                                {"actual", json_number(g.result.actual)},
-                                {"actual_text", g.result.actual_text}});
+        doc["gates"].push_back(
+            {{"expression", g.expression},
+             {"subject", metric ? "metric" : "config"},
+             {"key", g.cond.key},
+             {"field", metric ? ojson(g.cond.field) : ojson(nullptr)},
+             {"op", g.cond.op},
+             // Metric thresholds are numbers (parse_condition checked);
+             // config ones compare as text when not numeric.
+             {"threshold", metric ? json_number(std::strtod(g.cond.value.c_str(), nullptr))
+                                  : ojson(g.cond.value)},
+             {"passed", g.result.passed},
+             {"actual", json_number(g.result.actual)},
+             {"actual_text", g.result.actual_text}});
       }
       write_json(ctx.out, doc);
     } else {
@@ -91,7 +96,8 @@ int cmd_check(const args& a, context& ctx) {
       for (const metric_summary& m : store.summaries(r.id)) metric_keys.push_back(m.key);
       std::vector<row> rows;
       for (const gate& g : gates)
-        rows.push_back({g.result.passed ? "PASS" : "FAIL", g.expression, actual_text(g, metric_keys)});
+        rows.push_back(
+            {g.result.passed ? "PASS" : "FAIL", g.expression, actual_text(g, metric_keys)});
       write_text_table(ctx.out, {}, rows);  // "PASS  val/acc>=0.85  last = 0.91"
       ctx.out << (gates.size() - failed) << " of " << gates.size() << " gates passed\n";
     }

@@ -13,8 +13,9 @@ namespace {
 const command_spec spec{
     .name = "compare",
     .synopsis = "RUN_A RUN_B [--format markdown|json]",
-    .description = "Config differences (only in A, only in B, different) and every metric's\n"
-                   "last/min/max/best/count side by side with deltas B - A. A is the baseline.",
+    .description =
+        "Config differences (only in A, only in B, different) and every metric's\n"
+        "last/min/max/best/count side by side with deltas B - A. A is the baseline.",
     .formats = {"markdown", "json"},
     .min_positional = 2,
     .max_positional = 2,
@@ -97,8 +98,9 @@ ojson to_json(const run_info& a, const run_info& b, const config_diff& d,
     if (ma && mb) {
       delta = ojson::object();
       for (const field& f : fields)
-        delta[f.name] = f.name == std::string_view("count") ? ojson(mb->count - ma->count)
-                                                             : json_number(difference(f.get(*ma), f.get(*mb)));
+        delta[f.name] = f.name == std::string_view("count")
+                            ? ojson(mb->count - ma->count)
+                            : json_number(difference(f.get(*ma), f.get(*mb)));
     }
     doc["metrics"][key] = {{"a", ma ? summary_json(*ma) : ojson(nullptr)},
                            {"b", mb ? summary_json(*mb) : ojson(nullptr)},
@@ -110,7 +112,8 @@ ojson to_json(const run_info& a, const run_info& b, const config_diff& d,
 // "0.3 → 0.25 (-0.05)"; a side without the value shows "—".
 std::string side_by_side(const std::optional<double>& a, const std::optional<double>& b) {
   std::string cell = human_number(a) + " → " + human_number(b);
-  if (auto d = difference(a, b)) cell += " (" + (*d > 0 ? "+" : std::string()) + human_number(*d) + ")";
+  if (auto d = difference(a, b))
+    cell += " (" + (*d > 0 ? "+" : std::string()) + human_number(*d) + ")";
   return cell;
 }
 
@@ -129,7 +132,8 @@ void write_markdown(std::ostream& out, const run_info& a, const run_info& b, con
     out << "_identical (" << d.same.size() << " keys)_\n";
   } else {
     std::vector<row> rows;
-    for (const auto& [k, va, vb] : d.different) rows.push_back({k, json_value_text(va), json_value_text(vb)});
+    for (const auto& [k, va, vb] : d.different)
+      rows.push_back({k, json_value_text(va), json_value_text(vb)});
     for (const auto& [k, v] : d.only_a) rows.push_back({k, json_value_text(v), "—"});
     for (const auto& [k, v] : d.only_b) rows.push_back({k, "—", json_value_text(v)});
     write_markdown_table(out, {"key", "A", "B"}, rows);

@@ -14,8 +14,9 @@ namespace {
 const command_spec spec{
     .name = "export",
     .synopsis = "RUN [--key K]... [--format csv|jsonl]",
-    .description = "Every raw point (key, step, time, value) of the run's metrics, or of the\n"
-                   "given keys, in step order. time is unix seconds.",
+    .description =
+        "Every raw point (key, step, time, value) of the run's metrics, or of the\n"
+        "given keys, in step order. time is unix seconds.",
     .value_options = {"--key"},
     .formats = {"csv", "jsonl"},
     .min_positional = 1,
@@ -30,9 +31,9 @@ std::vector<std::string> keys_to_export(const reader& store, const run_info& r,
   if (requested.empty()) return all;
   for (const std::string& k : requested)
     if (std::find(all.begin(), all.end(), k) == all.end())
-      throw tracker::error(error_code::invalid_argument,
-                           "run " + run_label(r) + " has no metric '" + k + "'" +
-                               did_you_mean(k, all));
+      throw tracker::error(
+          error_code::invalid_argument,
+          "run " + run_label(r) + " has no metric '" + k + "'" + did_you_mean(k, all));
   return requested;
 }
 

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <string>
 #include <variant>
 
@@ -243,7 +244,9 @@ int table_body(const parsed_args& p, context& ctx) {
 
   if (p.format == "json") {
     ojson doc = document_for(f);
-    doc["store"] = store.store_dir();  // image paths are relative to it
+    std::error_code ec;  // image paths are relative to the store: give it absolute
+    const auto dir = std::filesystem::absolute(store.store_dir(), ec);
+    doc["store"] = ec ? store.store_dir() : dir.lexically_normal().string();
     ojson cols = ojson::array();
     for (const metrics::column& c : t.columns()) cols.push_back({{"name", c.name}, {"type", metrics::to_string(c.type)}});
     doc["columns"] = std::move(cols);

@@ -9,9 +9,10 @@ namespace {
 const command_spec spec{
     .name = "runs",
     .synopsis = "[--project P] [--status S] [--tag T]... [--where COND]... [--format table|json]",
-    .description = "Lists runs, newest first. --tag and --where repeat and must all hold.\n"
-                   "S: running|finished|failed|killed|crashed. COND: 'config.lr=0.001',\n"
-                   "'val/acc>=0.85', 'train/loss.min<0.3' (fields last|min|max|best|count).",
+    .description =
+        "Lists runs, newest first. --tag and --where repeat and must all hold.\n"
+        "S: running|finished|failed|killed|crashed. COND: 'config.lr=0.001',\n"
+        "'val/acc>=0.85', 'train/loss.min<0.3' (fields last|min|max|best|count).",
     .value_options = {"--project", "--status", "--tag", "--where"},
     .formats = {"table", "json"},
     .max_positional = 0,
@@ -24,7 +25,7 @@ run_filter filter_from(const parsed_args& p) {
     f.status = parse_run_status(*s);
     if (!f.status)
       throw bad_usage("unknown status '" + *s +
-                        "' (expected running, finished, failed, killed or crashed)");
+                      "' (expected running, finished, failed, killed or crashed)");
   }
   f.tags = p.values("--tag");
   for (const std::string& text : p.values("--where")) f.where.push_back(parse_condition(text));
@@ -68,7 +69,8 @@ int cmd_runs(const args& a, context& ctx) {
     std::vector<row> rows;
     for (const run_info& r : runs)
       rows.push_back({r.id, r.name, r.project, to_string(r.status), utc_time(r.created_at),
-                      r.ended_at ? duration_text(*r.ended_at - r.created_at) : "—", joined_tags(r)});
+                      r.ended_at ? duration_text(*r.ended_at - r.created_at) : "—",
+                      joined_tags(r)});
     write_text_table(ctx.out, {"ID", "NAME", "PROJECT", "STATUS", "CREATED", "DURATION", "TAGS"},
                      rows);
     return exit_code::ok;

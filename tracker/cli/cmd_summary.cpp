@@ -9,8 +9,9 @@ namespace {
 const command_spec spec{
     .name = "summary",
     .synopsis = "RUN [--format markdown|json]",
-    .description = "A run's attributes, its config, and per metric: last, min, max, best, goal,\n"
-                   "count, non-finite count and last step. RUN: id, unique name, or 'latest'.",
+    .description =
+        "A run's attributes, its config, and per metric: last, min, max, best, goal,\n"
+        "count, non-finite count and last step. RUN: id, unique name, or 'latest'.",
     .formats = {"markdown", "json"},
     .min_positional = 1,
     .max_positional = 1,

@@ -55,8 +55,8 @@ parsed_args parse_args(const command_spec& spec, const args& a) {
   for (std::size_t i = 0; i < a.size(); ++i) {
     const std::string& arg = a[i];
     // "-" alone and negative numbers are positionals, not options.
-    const bool looks_like_option = arg.size() > 1 && arg[0] == '-' &&
-                                   !(arg[1] >= '0' && arg[1] <= '9') && arg[1] != '.';
+    const bool looks_like_option =
+        arg.size() > 1 && arg[0] == '-' && !(arg[1] >= '0' && arg[1] <= '9') && arg[1] != '.';
     if (only_positional || !looks_like_option) {
       p.positional.push_back(arg);
       continue;
@@ -100,7 +100,8 @@ parsed_args parse_args(const command_spec& spec, const args& a) {
       store = value;
     } else if (is_format) {
       if (!contains(spec.formats, value))
-        throw bad_usage("unknown format '" + value + "' (expected " + join(spec.formats, ", ") + ")");
+        throw bad_usage("unknown format '" + value + "' (expected " + join(spec.formats, ", ") +
+                        ")");
       format = value;
     } else {
       p.values_[name].push_back(value);
@@ -149,9 +150,9 @@ tracker::reader open_store(const parsed_args& p) {
   // Checked here, not only by the reader, to give the CLI's advice (--store, $TRACKER_DIR).
   std::error_code ec;
   if (!fs::exists(fs::path(p.store) / "tracker.db", ec))
-    throw tracker::error(error_code::store_open_failed,
-                         "no tracker store at '" + p.store +
-                             "' (pass --store DIR or set $TRACKER_DIR)");
+    throw tracker::error(
+        error_code::store_open_failed,
+        "no tracker store at '" + p.store + "' (pass --store DIR or set $TRACKER_DIR)");
   return tracker::reader::open(p.store);
 }
 

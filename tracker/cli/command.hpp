@@ -48,11 +48,13 @@ class bad_usage : public std::runtime_error {
 struct command_spec {
   std::string_view name;      // "summary"
   std::string_view synopsis;  // "RUN [--format markdown|json]" (printed after "tracker <name> ")
-  std::string_view description = {};  // one line for `tracker --help`
-  std::vector<std::string_view> value_options = {};  // "--key", "--tag": take a value, may repeat
-  std::vector<std::string_view> flag_options = {};   // "--most-confused": no value
-  std::vector<std::string_view> formats = {};  // allowed --format values, the first is the
-                                               // default; empty: the command has no --format
+  std::string_view description = {};  // a few lines for `tracker <name> --help`
+  // Options that take a value ("--key", "--tag"); each may repeat.
+  std::vector<std::string_view> value_options = {};
+  // Options without a value ("--most-confused").
+  std::vector<std::string_view> flag_options = {};
+  // Allowed --format values, the first being the default; empty: the command has no --format.
+  std::vector<std::string_view> formats = {};
   std::size_t min_positional = 0;
   std::size_t max_positional = std::numeric_limits<std::size_t>::max();
 };

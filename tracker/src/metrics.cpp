@@ -549,34 +549,15 @@ std::string join_key(std::string_view prefix, std::string_view name) {
   return k;
 }
 
-// Logs every value at one step. A batch overload of run::log (a span of metrics), when the core
-// has one, does that in one call; without it, values are logged one by one at an explicit step,
-// and a missing step is resolved first as "one more than the highest step the run has logged".
-template <class Run>
-void log_scalars(Run& r, const std::vector<std::pair<std::string, double>>& values,
+// Logs every value at one step; without a step, takes the run's next one first so that the
+// scalars and the objects logged after them share it.
+void log_scalars(run& r, const std::vector<std::pair<std::string, double>>& values,
                  std::optional<std::int64_t>& step) {
   std::vector<metric> batch;
   batch.reserve(values.size());
   for (const auto& [k, v] : values) batch.push_back({k, v});
-  if constexpr (requires(Run& rr, std::span<const metric> s) { rr.log(s, step); }) {
-    // With a batch call the writer picks the step; objects then need it too, so only use the
-    // batch path when the step is known (objects and scalars must share it).
-    if (step) {
-      r.log(std::span<const metric>(batch), step);
-      return;
-    }
-  }
-  if (!step) {
-    std::int64_t next = 0;
-    try {
-      r.flush();
-      for (const metric_summary& m : r.summary()) next = std::max(next, m.last_step + 1);
-    } catch (...) {
-      // summary() failed (store trouble): it was reported; log at step 0 rather than lose data
-    }
-    step = next;
-  }
-  for (const metric& m : batch) r.log(m.key, m.value, step);
+  if (!step) step = r.take_step();
+  r.log(std::span<const metric>(batch), step);
 }
 
 void report(std::string_view what, std::string_view key, const std::exception& e) noexcept {

@@ -192,6 +192,10 @@ const std::string& run::project() const { return require(state_).record.project;
 const std::string& run::store_dir() const { return require(state_).store_dir; }
 
 void run::log(std::initializer_list<metric> values, std::optional<std::int64_t> step) noexcept {
+  log(std::span<const metric>(values.begin(), values.size()), step);
+}
+
+void run::log(std::span<const metric> values, std::optional<std::int64_t> step) noexcept {
   if (!state_ || !state_->accepting()) return;
   std::int64_t s = state_->take_step(step);
   double now = coarse_now();
@@ -201,6 +205,8 @@ void run::log(std::initializer_list<metric> values, std::optional<std::int64_t> 
     else
       state_->writer->count_rejected();
 }
+
+std::int64_t run::take_step() noexcept { return state_ ? state_->take_step(std::nullopt) : 0; }
 
 void run::log(std::string_view key, double value, std::optional<std::int64_t> step) noexcept {
   if (!state_ || !state_->accepting()) return;

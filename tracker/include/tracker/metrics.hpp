@@ -239,7 +239,8 @@ struct column {
 };
 
 // One cell: missing (monostate, any column), a number (number columns), or a string (text
-// and image columns).
+// and image columns). Pass integers as double (static_cast<double>(index)): std::variant
+// refuses the narrowing int -> double conversion, so {..., 17} does not compile.
 using cell = std::variant<std::monostate, double, std::string>;
 
 class table {

@@ -38,6 +38,8 @@ struct condition {
 };
 
 // Parses "val/acc>=0.85", "train/loss.min<0.3", "config.lr=0.001". Throws invalid_argument.
+// Only the suffixes .last/.min/.max/.best/.count name a field; any other dot belongs to the key
+// (keys may contain dots), so "val/acc.median>0" is a gate on a metric named "val/acc.median".
 condition parse_condition(const std::string& text);
 
 // The outcome of one condition against one run, for gates and filters.

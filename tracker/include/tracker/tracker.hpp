@@ -41,6 +41,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -131,9 +132,14 @@ class run {
   // order is kept; with options::strict_steps a step lower than the key's last is rejected.
   // Keys: 1..256 bytes, no control characters. A bad key is reported, not thrown.
   void log(std::initializer_list<metric> values, std::optional<std::int64_t> step = {}) noexcept;
+  // The same for a list built at run time (per-class metrics, ...): one step for all values.
+  void log(std::span<const metric> values, std::optional<std::int64_t> step = {}) noexcept;
   void log(std::string_view key, double value, std::optional<std::int64_t> step = {}) noexcept;
   void log(key_handle key, double value, std::optional<std::int64_t> step = {}) noexcept;
   key_handle key(std::string_view name) noexcept;  // invalid handle (reported) for a bad name
+  // Takes the next automatic step, as a log() call without a step would, and returns it: for
+  // values and objects logged in several calls that must share one step.
+  std::int64_t take_step() noexcept;
 
   // Stores a JSON object (confusion matrix, table, histogram, ...) under key at step. Goes
   // through the writer like log(); the body is moved, not parsed, on the caller's thread.
