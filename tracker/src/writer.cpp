@@ -148,10 +148,12 @@ class writer_core : public std::enable_shared_from_this<writer_core> {
         rejected_.fetch_add(1, std::memory_order_relaxed);
         return;  // the writer is gone (process exit): nothing will ever drain the queue
       }
-      if (spins < 64)
+      // A few yields catch a writer that is just finishing; then sleep, so a blocked trainer
+      // does not burn the CPU the writer needs to make room.
+      if (spins < 8)
         std::this_thread::yield();
       else
-        std::this_thread::sleep_for(50us);
+        std::this_thread::sleep_for(200us);
     }
   }
 
