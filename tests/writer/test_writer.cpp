@@ -251,3 +251,23 @@ TEST_CASE("normal process exit without finish() drains the queue and records the
   CHECK(info.status == tracker::run_status::finished);
   CHECK(info.status_reason == "process exited before finish()");
 }
+
+TEST_CASE("regression: processes creating a new store at the same moment all succeed", "[writer][process]") {
+  // Found by CI: a second process could read the first one's schema version without its
+  // application_id and refuse the store as "not a tracker store".
+  for (int round = 0; round < 5; ++round) {
+    temp_dir dir;
+    std::vector<std::thread> kids;
+    tracker_test::process_result results[4];
+    for (int i = 0; i < 4; ++i)
+      kids.emplace_back([&, i] {
+        results[i] = tracker_test::run_process(TRACKER_TEST_LOGGER_PATH, {dir.store(), "p" + std::to_string(i), "10"});
+      });
+    for (auto& k : kids) k.join();
+    for (int i = 0; i < 4; ++i) {
+      INFO("round " << round << ", child " << i << ": " << results[i].err);
+      CHECK(results[i].exit_code == 0);
+      CHECK(count_of(dir.store(), "p" + std::to_string(i), "value") == 10);
+    }
+  }
+}

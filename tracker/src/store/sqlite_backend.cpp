@@ -396,8 +396,12 @@ class sqlite_backend final : public backend {
  private:
   // ---- [SECTION] open, schema check and migrations ----------------------------------------
   void configure_and_migrate(const std::string& path) {
+    // Both values from one snapshot: another process may be creating the store right now,
+    // and reading them apart could see its version without its application_id.
+    exec("BEGIN");
     int app_id = pragma_int("application_id");
     int version = pragma_int("user_version");
+    exec("COMMIT");
     if (version > schema_version)
       throw error(error_code::schema_too_new,
                   "store " + path + " has schema version " + std::to_string(version) +
@@ -415,8 +419,7 @@ class sqlite_backend final : public backend {
                         "; open it once for writing (tracker::init) to upgrade it");
       return;
     }
-    // WAL is persistent in the file; setting it needs the lock our busy handler waits for.
-    exec("PRAGMA journal_mode=WAL");
+    enable_wal();
     exec("PRAGMA synchronous=NORMAL");
     if (version == schema_version) return;
 
@@ -424,6 +427,8 @@ class sqlite_backend final : public backend {
     begin_write();
     try {
       version = pragma_int("user_version");
+      if (version > 0 && pragma_int("application_id") != sqlite_schema::application_id)
+        throw error(error_code::store_corrupt, path + " is an SQLite database but not a tracker store");
       if (version == 0) {
         // A non-empty database without our application_id is someone else's file.
         auto& s = stmt("SELECT count(*) FROM sqlite_master");
@@ -441,6 +446,27 @@ class sqlite_backend final : public backend {
     } catch (...) {
       rollback();
       throw;
+    }
+  }
+
+  // WAL is persistent in the file, so only the first opener switches it. Switching needs an
+  // exclusive lock and SQLite answers SQLITE_BUSY at once, without the busy handler, while
+  // another process is creating the same store: retry here (found by a regression test).
+  void enable_wal() {
+    for (int attempt = 0;; ++attempt) {
+      std::string mode;
+      int rc = sqlite3_exec(
+          db_, "PRAGMA journal_mode=WAL",
+          [](void* out, int, char** values, char**) {
+            if (values[0]) *static_cast<std::string*>(out) = values[0];
+            return 0;
+          },
+          &mode, nullptr);
+      if (rc == SQLITE_OK && mode == "wal") return;
+      int primary = rc & 0xff;
+      if ((rc != SQLITE_OK && primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || attempt >= 1000)
+        fail(db_, "cannot switch " + std::string(sqlite3_db_filename(db_, "main")) + " to WAL mode");
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(20, 1 + attempt)));
     }
   }
 
