@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -379,4 +381,39 @@ TEST_CASE("a run-time list of metrics shares one step, and take_step() reserves 
   }
   CHECK(reserved == 2);
   CHECK(store.points(run.id(), "after")[0].step == 3);
+}
+
+TEST_CASE("the run records the git commit and branch of the working directory", "[api]") {
+  temp_dir dir;
+  namespace fs = std::filesystem;
+  const std::string sha = "0123456789abcdef0123456789abcdef01234567";
+  const std::string packed_sha = "89abcdef0123456789abcdef0123456789abcdef";
+  fs::create_directories(dir.path() + "/repo/.git/refs/heads");
+  fs::create_directories(dir.path() + "/repo/sub/dir");
+  auto write = [](const std::string& path, const std::string& text) { std::ofstream(path) << text; };
+  write(dir.path() + "/repo/.git/HEAD", "ref: refs/heads/main\n");
+  write(dir.path() + "/repo/.git/refs/heads/main", sha + "\n");
+  write(dir.path() + "/repo/.git/packed-refs", "# pack-refs with: peeled\n" + packed_sha + " refs/heads/packed\n");
+
+  struct cwd_guard {
+    fs::path saved = fs::current_path();
+    ~cwd_guard() { fs::current_path(saved); }
+  } guard;
+  auto o = opts_for(dir);
+  fs::current_path(dir.path() + "/repo/sub/dir");  // found by walking up
+  std::string loose_id, packed_id;
+  {
+    auto run = tracker::init(o);
+    loose_id = run.id();
+  }
+  write(dir.path() + "/repo/.git/HEAD", "ref: refs/heads/packed\n");
+  {
+    auto run = tracker::init(o);
+    packed_id = run.id();
+  }
+  auto store = tracker::reader::open(dir.store());
+  CHECK(store.run(loose_id).git_commit == sha);
+  CHECK(store.run(loose_id).git_branch == "main");
+  CHECK(store.run(packed_id).git_commit == packed_sha);
+  CHECK(store.run(packed_id).git_branch == "packed");
 }

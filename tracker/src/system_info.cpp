@@ -61,9 +61,12 @@ std::string read_first_line(const fs::path& p) {
 // Finds the git directory of the working directory: ".git" as a directory, or a ".git" file
 // pointing elsewhere (worktrees, submodules).
 fs::path find_git_dir() {
-  std::error_code ec;
-  for (fs::path dir = fs::current_path(ec); !ec && !dir.empty(); dir = dir.parent_path()) {
+  std::error_code cwd_error;
+  fs::path start = fs::current_path(cwd_error);
+  if (cwd_error) return {};
+  for (fs::path dir = start; !dir.empty(); dir = dir.parent_path()) {
     fs::path dot_git = dir / ".git";
+    std::error_code ec;  // "no such file" is the normal case on the way up: not a reason to stop
     if (fs::is_directory(dot_git, ec)) return dot_git;
     if (fs::is_regular_file(dot_git, ec)) {
       std::string line = read_first_line(dot_git);
