@@ -16,6 +16,7 @@
 // rate and as a ratio. It is a program, not a test: a MISS is information, not a failure, so
 // the exit code is 0 unless the benchmark itself could not run (1) or was misused (2).
 // Method and the latest results: docs/performance.md.
+#include "machine_info.hpp"
 #include <tracker/query.hpp>
 #include <tracker/tracker.hpp>
 
@@ -182,18 +183,7 @@ void progress(const std::string& what) {
 // [SECTION] the machine and its conditions
 // =============================================================================================
 
-std::string first_line_with(const char* path, const char* prefix) {
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(prefix, 0) == 0) {
-      auto colon = line.find(':');
-      std::string v = colon == std::string::npos ? line : line.substr(colon + 1);
-      v.erase(0, v.find_first_not_of(" \t"));
-      return v;
-    }
-  return "unknown";
-}
+using tracker_bench::proc_field;
 
 std::string load_average() {
   std::ifstream in("/proc/loadavg");
@@ -204,10 +194,10 @@ std::string load_average() {
 
 nlohmann::ordered_json machine_info() {
   nlohmann::ordered_json m;
-  m["cpu_model"] = first_line_with("/proc/cpuinfo", "model name");
+  m["cpu_model"] = proc_field("/proc/cpuinfo", "model name");
   m["nproc"] = static_cast<long>(sysconf(_SC_NPROCESSORS_ONLN));
   m["hardware_concurrency"] = std::thread::hardware_concurrency();
-  m["mem_total"] = first_line_with("/proc/meminfo", "MemTotal");
+  m["mem_total"] = proc_field("/proc/meminfo", "MemTotal");
   utsname u{};
   if (uname(&u) == 0) m["kernel"] = std::string(u.sysname) + " " + u.release + " " + u.machine;
   m["sqlite_version"] = sqlite3_libversion();
@@ -730,7 +720,7 @@ void remove_quietly(const fs::path& p) {
 }
 
 int thread_count() {
-  std::string t = first_line_with("/proc/self/status", "Threads");
+  std::string t = proc_field("/proc/self/status", "Threads");
   return t == "unknown" ? -1 : std::atoi(t.c_str());
 }
 

@@ -14,6 +14,7 @@
 //
 // Compile cost: no <torch/torch.h>; only ATen's Tensor and three per-operator headers.
 #define TORCH_ASSERT_ONLY_METHOD_OPERATORS
+#include "../machine_info.hpp"
 #include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/rand.h>
@@ -76,24 +77,12 @@ double thread_cpu_seconds() {
 
 double minimum(const std::vector<double>& v) { return v.empty() ? 0 : *std::min_element(v.begin(), v.end()); }
 
-std::string read_first(const char* file, const std::string& prefix) {
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(prefix, 0) == 0) {
-      auto colon = line.find(':');
-      std::string v = colon == std::string::npos ? line : line.substr(colon + 1);
-      v.erase(0, v.find_first_not_of(" \t"));
-      return v;
-    }
-  return "?";
-}
 
 void print_machine() {
   utsname u{};
   ::uname(&u);
-  std::printf("machine: %s, %ld logical CPUs, %s RAM, Linux %s\n", read_first("/proc/cpuinfo", "model name").c_str(),
-              ::sysconf(_SC_NPROCESSORS_ONLN), read_first("/proc/meminfo", "MemTotal").c_str(), u.release);
+  std::printf("machine: %s, %ld logical CPUs, %s RAM, Linux %s\n", tracker_bench::proc_field("/proc/cpuinfo", "model name", "?").c_str(),
+              ::sysconf(_SC_NPROCESSORS_ONLN), tracker_bench::proc_field("/proc/meminfo", "MemTotal", "?").c_str(), u.release);
   std::printf("build: GCC %d.%d, %s, LibTorch threads %d\n\n", __GNUC__, __GNUC_MINOR__,
 #ifdef NDEBUG
               "NDEBUG (Release)",

@@ -53,17 +53,9 @@ std::optional<double> parse_number(const std::string& s) {
   return std::nullopt;
 }
 
-bool compare(double a, const std::string& op, double b) {
-  if (op == "=" || op == "==") return a == b;
-  if (op == "!=") return a != b;
-  if (op == "<") return a < b;
-  if (op == "<=") return a <= b;
-  if (op == ">") return a > b;
-  if (op == ">=") return a >= b;
-  return false;
-}
-
-bool compare_text(const std::string& a, const std::string& op, const std::string& b) {
+// One comparison for numbers and for text (config values that are not numbers).
+template <class T>
+bool compare(const T& a, const std::string& op, const T& b) {
   if (op == "=" || op == "==") return a == b;
   if (op == "!=") return a != b;
   if (op == "<") return a < b;
@@ -322,7 +314,7 @@ condition_result reader::evaluate(const run_info& run, const condition& c) const
       res.actual = v.get<double>();
       res.passed = compare(*res.actual, c.op, *rhs);
     } else {
-      res.passed = compare_text(res.actual_text, c.op, c.value);
+      res.passed = compare(res.actual_text, c.op, c.value);
     }
     return res;
   }
