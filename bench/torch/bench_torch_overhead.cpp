@@ -264,6 +264,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  fashion_mnist::tune_allocator();  // as the example's main() does
   at::set_num_threads(threads);
   print_machine();
   bench_metrics();

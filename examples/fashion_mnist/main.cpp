@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
     }
   }
 
+  fashion_mnist::tune_allocator();  // 4x faster validation pass; see fashion_mnist.hpp
   fashion_mnist::train_result r;
   try {
     r = fashion_mnist::train(cfg);

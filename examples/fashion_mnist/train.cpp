@@ -15,6 +15,7 @@
 #include <torch/torch.h>
 #include <zlib.h>
 
+#include <malloc.h>  // mallopt
 #include <stdlib.h>  // mkdtemp
 #include <unistd.h>  // isatty
 
@@ -130,6 +131,11 @@ class progress_bar {
 // =============================================================================================
 // [SECTION] train
 // =============================================================================================
+
+void tune_allocator() noexcept {
+  ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
 
 train_result train(const train_config& cfg) {
   if (cfg.epochs < 0 || cfg.batch <= 0 || cfg.eval_batch <= 0 || cfg.threads <= 0 || !(cfg.lr > 0))
