@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -276,17 +277,17 @@ class writer_core : public std::enable_shared_from_this<writer_core> {
     }
   }
 
+  // Runs on every wake-up (every 10 ms): decide cheaply, allocate only when a beat is due.
   void heartbeat_if_due() {
     double interval = std::numeric_limits<double>::infinity();
+    for (auto& s : slots_)
+      if (s.open) interval = std::min(interval, s.heartbeat_interval);
+    auto now = std::chrono::steady_clock::now();
+    if (std::isinf(interval) || now - last_heartbeat_ < std::chrono::duration<double>(interval)) return;
+    last_heartbeat_ = now;
     std::vector<std::int64_t> rids;
     for (auto& s : slots_)
-      if (s.open) {
-        rids.push_back(s.rid);
-        interval = std::min(interval, s.heartbeat_interval);
-      }
-    auto now = std::chrono::steady_clock::now();
-    if (rids.empty() || now - last_heartbeat_ < std::chrono::duration<double>(interval)) return;
-    last_heartbeat_ = now;
+      if (s.open) rids.push_back(s.rid);
     try {
       transaction t(*backend_);
       backend_->touch_heartbeats(rids, now_seconds());
