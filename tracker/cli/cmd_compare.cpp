@@ -1,10 +1,16 @@
 // cmd_compare.cpp — `tracker compare RUN_A RUN_B`: config differences and metric deltas.
 //
 // Deltas are always B − A (A is the baseline, B the candidate), for last/min/max/best/count.
+// --significance adds whether the difference is signal or noise (significance_report.hpp);
+// --keys keeps the metrics matching a glob. Markdown lists headline metrics first and folds
+// per-class metrics into <details>, so it fits a CI step summary.
 #include "command.hpp"
 #include "format.hpp"
+#include "key_filter.hpp"
+#include "significance_report.hpp"
 
 #include <map>
+#include <set>
 
 namespace tracker::cli {
 
@@ -12,10 +18,21 @@ namespace {
 
 const command_spec spec{
     .name = "compare",
-    .synopsis = "RUN_A RUN_B [--format markdown|json]",
+    .synopsis = "RUN_A RUN_B [--keys PATTERN]... [--significance [--test T] [--resamples N] "
+                "[--seed S] [--alpha A] [--prefix P]] [--format markdown|json]",
     .description =
         "Config differences (only in A, only in B, different) and every metric's\n"
-        "last/min/max/best/count side by side with deltas B - A. A is the baseline.",
+        "last/min/max/best/count side by side with deltas B - A. A is the baseline.\n"
+        "--keys PATTERN   only metrics matching the glob (repeatable; * ? [abc])\n"
+        "--significance   is B - A signal or noise? From the runs' per-sample predictions\n"
+        "                 (<prefix>/predictions): McNemar's test on accuracy (--test\n"
+        "                 mcnemar_exact|mcnemar_midp|mcnemar_chi2) and paired bootstrap 95%\n"
+        "                 intervals for accuracy, macro F1 and per-class F1 (--resamples 10000,\n"
+        "                 --seed 0); without them, Wilson intervals from the confusion matrices\n"
+        "                 (unpaired). --alpha 0.05: the p-value below which a difference counts\n"
+        "                 as significant. --prefix: which evaluation (default val).",
+    .value_options = {"--keys", "--test", "--resamples", "--seed", "--alpha", "--prefix"},
+    .flag_options = {"--significance"},
     .formats = {"markdown", "json"},
     .min_positional = 2,
     .max_positional = 2,
@@ -30,10 +47,13 @@ std::optional<double> difference(const std::optional<double>& a, const std::opti
 using metric_pair = std::pair<std::optional<metric_summary>, std::optional<metric_summary>>;
 
 std::map<std::string, metric_pair> pair_metrics(const std::vector<metric_summary>& a,
-                                                const std::vector<metric_summary>& b) {
+                                                const std::vector<metric_summary>& b,
+                                                const key_filter& keys) {
   std::map<std::string, metric_pair> out;
-  for (const metric_summary& m : a) out[m.key].first = m;
-  for (const metric_summary& m : b) out[m.key].second = m;
+  for (const metric_summary& m : a)
+    if (keys.matches(m.key)) out[m.key].first = m;
+  for (const metric_summary& m : b)
+    if (keys.matches(m.key)) out[m.key].second = m;
   return out;
 }
 
@@ -81,7 +101,8 @@ ojson as_object(const std::vector<std::pair<std::string, ojson>>& kv) {
 }
 
 ojson to_json(const run_info& a, const run_info& b, const config_diff& d,
-              const std::map<std::string, metric_pair>& metrics) {
+              const std::map<std::string, metric_pair>& metrics,
+              const std::optional<significance_report>& sig, const key_filter& keys) {
   ojson doc = json_document();
   doc["a"] = run_json(a);
   doc["b"] = run_json(b);
@@ -106,6 +127,7 @@ ojson to_json(const run_info& a, const run_info& b, const config_diff& d,
                            {"b", mb ? summary_json(*mb) : ojson(nullptr)},
                            {"delta", std::move(delta)}};
   }
+  if (sig) doc["significance"] = significance_json(*sig, keys);
   return doc;
 }
 
@@ -118,7 +140,8 @@ std::string side_by_side(const std::optional<double>& a, const std::optional<dou
 }
 
 void write_markdown(std::ostream& out, const run_info& a, const run_info& b, const config_diff& d,
-                    const std::map<std::string, metric_pair>& metrics) {
+                    const std::map<std::string, metric_pair>& metrics,
+                    const std::optional<significance_report>& sig, const key_filter& keys) {
   out << "# Compare A " << markdown_cell(run_label(a)) << " with B " << markdown_cell(run_label(b))
       << "\n\n";
   std::vector<row> attributes;
@@ -142,18 +165,61 @@ void write_markdown(std::ostream& out, const run_info& a, const run_info& b, con
 
   out << "\n## Metrics (A → B, Δ = B − A)\n\n";
   if (metrics.empty()) {
-    out << "_no metrics in either run_\n";
+    out << (keys.empty() ? "_no metrics in either run_\n"
+                         : "_no metric of either run matches --keys " + keys.describe() + "_\n");
+    if (sig) write_significance_markdown(out, *sig, keys);
     return;
   }
-  std::vector<row> rows;
+  // Headline metrics (accuracy, f1_macro, loss) first; per-class ones folded by prefix.
+  std::set<std::string> all_keys;
+  for (const auto& [key, pair] : metrics) all_keys.insert(key);
+  std::vector<std::string> main_keys;
+  std::map<std::string, std::map<std::string, std::map<std::string, const metric_pair*>>> per_class;
+  std::map<std::string, std::vector<std::string>> label_order;  // first-seen (sorted key) order
   for (const auto& [key, pair] : metrics) {
-    const auto& [ma, mb] = pair;
+    if (auto pc = split_per_class(key, all_keys)) {
+      auto& labels = label_order[pc->prefix];
+      if (std::find(labels.begin(), labels.end(), pc->label) == labels.end()) labels.push_back(pc->label);
+      per_class[pc->prefix][pc->label][pc->metric] = &pair;
+    } else {
+      main_keys.push_back(key);
+    }
+  }
+  std::stable_sort(main_keys.begin(), main_keys.end(), [](const std::string& x, const std::string& y) {
+    return headline_rank(x) < headline_rank(y);
+  });
+  std::vector<row> rows;
+  for (const std::string& key : main_keys) {
+    const auto& [ma, mb] = metrics.at(key);
     row r{key};
     for (const field& f : fields)
       r.push_back(side_by_side(ma ? f.get(*ma) : std::nullopt, mb ? f.get(*mb) : std::nullopt));
     rows.push_back(std::move(r));
   }
-  write_markdown_table(out, {"metric", "last", "min", "max", "best", "count"}, rows);
+  if (!rows.empty()) write_markdown_table(out, {"metric", "last", "min", "max", "best", "count"}, rows);
+  for (const auto& [prefix, labels] : label_order) {
+    out << "\n<details><summary>Per-class metrics" << (prefix.empty() ? "" : " `" + prefix + "`") << " ("
+        << labels.size() << " classes, last values A → B)</summary>\n\n";
+    std::vector<row> pc_rows;
+    for (const std::string& label : labels) {
+      row r{label};
+      for (const char* m : {"precision", "recall", "f1", "support"}) {
+        const auto& cells = per_class[prefix][label];
+        auto it = cells.find(m);
+        if (it == cells.end()) {
+          r.push_back("—");
+          continue;
+        }
+        const auto& [ma, mb] = *it->second;
+        r.push_back(side_by_side(ma ? std::optional<double>(ma->last) : std::nullopt,
+                                 mb ? std::optional<double>(mb->last) : std::nullopt));
+      }
+      pc_rows.push_back(std::move(r));
+    }
+    write_markdown_table(out, {"class", "precision", "recall", "f1", "support"}, pc_rows);
+    out << "\n</details>\n";
+  }
+  if (sig) write_significance_markdown(out, *sig, keys);
 }
 
 }  // namespace
@@ -163,12 +229,27 @@ int cmd_compare(const args& a, context& ctx) {
     const reader store = open_store(p);
     const run_info run_a = store.run(p.positional[0]);
     const run_info run_b = store.run(p.positional[1]);
+    const key_filter keys = key_filter::from(p);
+    const bool want_sig = p.flag("--significance");
+    if (!want_sig)
+      for (std::string_view o : {"--test", "--resamples", "--seed", "--alpha", "--prefix"})
+        if (p.value(o)) throw bad_usage(std::string(o) + " goes with --significance");
+    const significance::options opts = want_sig ? significance_options(p) : significance::options{};
     const config_diff d = diff_config(run_a, run_b);
-    const auto metrics = pair_metrics(store.summaries(run_a.id), store.summaries(run_b.id));
+    const auto summaries_a = store.summaries(run_a.id), summaries_b = store.summaries(run_b.id);
+    const auto metrics = pair_metrics(summaries_a, summaries_b, keys);
+    if (!keys.empty() && metrics.empty()) {
+      std::vector<std::string> all;
+      for (const auto& [key, pair] : pair_metrics(summaries_a, summaries_b, key_filter())) all.push_back(key);
+      throw_no_key_matches("either run", keys, all);
+    }
+    // Computed before printing, so a refusal (different validation sets) leaves stdout empty.
+    std::optional<significance_report> sig;
+    if (want_sig) sig = compute_significance(store, run_a, run_b, opts, p.value("--prefix"));
     if (p.format == "json")
-      write_json(ctx.out, to_json(run_a, run_b, d, metrics));
+      write_json(ctx.out, to_json(run_a, run_b, d, metrics, sig, keys));
     else
-      write_markdown(ctx.out, run_a, run_b, d, metrics);
+      write_markdown(ctx.out, run_a, run_b, d, metrics, sig, keys);
     return exit_code::ok;
   });
 }

@@ -4,6 +4,7 @@
 // "-Infinity" in both formats, so a point never silently disappears from an export.
 #include "command.hpp"
 #include "format.hpp"
+#include "key_filter.hpp"
 
 #include <algorithm>
 
@@ -13,11 +14,12 @@ namespace {
 
 const command_spec spec{
     .name = "export",
-    .synopsis = "RUN [--key K]... [--format csv|jsonl]",
+    .synopsis = "RUN [--key K]... [--keys PATTERN]... [--format csv|jsonl]",
     .description =
         "Every raw point (key, step, time, value) of the run's metrics, or of the\n"
-        "given keys, in step order. time is unix seconds.",
-    .value_options = {"--key"},
+        "given keys, in step order. time is unix seconds. --keys PATTERN (glob, repeatable:\n"
+        "* ? [abc]) keeps the keys that match one of the patterns.",
+    .value_options = {"--key", "--keys"},
     .formats = {"csv", "jsonl"},
     .min_positional = 1,
     .max_positional = 1,
@@ -45,7 +47,12 @@ int cmd_export(const args& a, context& ctx) {
     const run_info r = store.run(p.positional[0]);
     const bool csv = p.format == "csv";
     // Keys are checked before anything is printed: an error leaves stdout empty.
-    const std::vector<std::string> keys = keys_to_export(store, r, p.values("--key"));
+    std::vector<std::string> keys = keys_to_export(store, r, p.values("--key"));
+    if (const key_filter filter = key_filter::from(p); !filter.empty()) {  // --keys PATTERN
+      const std::vector<std::string> before = keys;
+      std::erase_if(keys, [&](const std::string& k) { return !filter.matches(k); });
+      if (keys.empty()) throw_no_key_matches("run " + run_label(r), filter, before);
+    }
 
     if (csv) write_csv_row(ctx.out, {"key", "step", "time", "value"});
     for (const std::string& key : keys) {
