@@ -42,6 +42,8 @@ const command_spec table_spec{
     .synopsis = "RUN --key K [--step S] [--format markdown|json|csv]",
     .description =
         "Prints a table logged under K (e.g. val/misclassified) at step S, default the latest.\n"
+        "Per-sample predictions (e.g. val/predictions) print as a table with the columns\n"
+        "index, true_label, predicted_label, loss.\n"
         "Image cells are store-relative paths (media/<run>/...); JSON also gives the store\n"
         "directory they are relative to. CSV has a header row; missing cells are empty.",
     .value_options = {"--key", "--step"},
@@ -97,7 +99,7 @@ struct found_object {
 };
 
 found_object find_object(const reader& store, const parsed_args& p, std::string_view kind,
-                         std::string_view what) {
+                         std::string_view what, std::string_view also_kind = {}) {
   found_object f;
   f.run = store.run(p.positional.at(0));  // throws run_not_found / run_ambiguous
   const auto key = p.value("--key");
@@ -124,7 +126,7 @@ found_object find_object(const reader& store, const parsed_args& p, std::string_
                          "run " + f.run.id + " has no object '" + *key + "' at step " +
                              std::to_string(*step) + " (logged steps: " + short_list(steps) + ")");
   }
-  if (rec->kind != kind)
+  if (rec->kind != kind && (also_kind.empty() || rec->kind != also_kind))
     throw tracker::error(error_code::invalid_argument,
                          "'" + *key + "' is a " + rec->kind + " object, not a " + std::string(kind) +
                              (rec->kind == metrics::kind_table               ? " (use `tracker table`)"
@@ -237,10 +239,29 @@ int confusion_body(const parsed_args& p, context& ctx) {
 
 // ---- table -------------------------------------------------------------------------------------
 
+// A "predictions" object as a table: index, true_label, predicted_label (class names, like the
+// confusion matrix), loss (missing when the run logged none).
+metrics::table predictions_table(const metrics::predictions& pr) {
+  metrics::table t({{"index", metrics::column_type::number},
+                    {"true_label", metrics::column_type::text},
+                    {"predicted_label", metrics::column_type::text},
+                    {"loss", metrics::column_type::number}});
+  const bool has_loss = pr.has_loss();
+  for (std::size_t i = 0; i < pr.size(); ++i) {
+    metrics::cell loss;
+    if (has_loss) loss = static_cast<double>(pr.loss()[i]);
+    t.add_row({static_cast<double>(pr.dataset_index()[i]), pr.labels()[pr.true_class()[i]],
+               pr.labels()[pr.predicted_class()[i]], std::move(loss)});
+  }
+  return t;
+}
+
 int table_body(const parsed_args& p, context& ctx) {
   const reader store = open_store(p);
-  const found_object f = find_object(store, p, metrics::kind_table, "table");
-  const metrics::table t = metrics::table::from_json(f.body);
+  const found_object f = find_object(store, p, metrics::kind_table, "table", metrics::kind_predictions);
+  const metrics::table t = f.record.kind == metrics::kind_predictions
+                               ? predictions_table(metrics::predictions::from_json(f.body))
+                               : metrics::table::from_json(f.body);
 
   if (p.format == "json") {
     ojson doc = document_for(f);
