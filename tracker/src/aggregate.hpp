@@ -3,7 +3,7 @@
 //
 // The pyramid: level L (1..levels) groups steps into buckets of width 8^(L+1) (64, 512, 4096,
 // 32768, 262144 steps); bucket index = floor(step / width). Each bucket keeps count, min and max
-// of its finite values, and the value at its highest step. A chart of any zoom reads at most a
+// of its finite values, the value at its highest step, and the earliest and latest wall time. A chart of any zoom reads at most a
 // few thousand bucket rows instead of millions of points, and min/max keep every spike visible.
 // Why start at 64, not 16: the bucket rows are written next to every point, and width 16 added
 // 6.7% more rows (~8% of throughput); width 64 adds 1.8%, and ranges under 4·W·64 steps are
@@ -32,7 +32,7 @@ constexpr std::int64_t bucket_index(std::int64_t step, int level) noexcept {
 // Adds one point. Non-finite values count but do not move min/max; "last" is the value at the
 // highest step, and among equal steps the one added later.
 void add_point(metric_summary& s, std::int64_t step, double time, double value) noexcept;
-void add_point(store::bucket_row& b, std::int64_t step, double value) noexcept;
+void add_point(store::bucket_row& b, std::int64_t step, double time, double value) noexcept;
 // Merges b into into (used when re-bucketing for a read).
 void merge(store::bucket_row& into, const store::bucket_row& b) noexcept;
 

@@ -15,7 +15,9 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <set>
+#include <unordered_map>
 #include <sstream>
 
 namespace tracker {
@@ -77,6 +79,9 @@ std::string config_json(store::backend& b, std::int64_t rid) {
 }  // namespace
 
 // ---- conditions ------------------------------------------------------------------------------
+
+// A metric condition against a summary (empty: the run has no such metric).
+condition_result evaluate_metric(const condition& c, const std::optional<metric_summary>& s);
 
 condition parse_condition(const std::string& text) {
   static const char* ops[] = {">=", "<=", "!=", "==", "=", "<", ">"};
@@ -143,49 +148,74 @@ const std::string& reader::store_dir() const { return dir_; }
 std::vector<run_info> reader::runs(const run_filter& filter) const {
   std::string host = detail::host_name();
   double now = detail::now_seconds();
-  std::vector<run_info> out;
-  for (auto& r : backend_->list_runs(filter.include_deleted)) {
-    if (filter.project && r.project != *filter.project) continue;
+  // A fixed number of queries however many runs there are: runs, then tags, config and the
+  // summaries the conditions need, each for all candidates at once.
+  std::vector<store::run_record> candidates;
+  for (auto& r : backend_->list_runs(filter.include_deleted, filter.project.value_or(""))) {
     resolve_effective_status(r, host, now);
     if (filter.status && r.status != *filter.status) continue;
-    r.tags = backend_->tags(r.rid);
+    candidates.push_back(std::move(r));
+  }
+  std::vector<std::int64_t> rids;
+  std::unordered_map<std::int64_t, store::run_record*> by_rid;
+  for (auto& r : candidates) {
+    rids.push_back(r.rid);
+    by_rid[r.rid] = &r;
+  }
+  for (auto& [rid, tag] : backend_->tags_of(rids)) by_rid[rid]->tags.push_back(std::move(tag));
+  std::unordered_map<std::int64_t, nlohmann::json> configs;
+  for (auto& [rid, key, value] : backend_->config_of(rids)) {
+    auto parsed = nlohmann::json::parse(value, nullptr, false);
+    configs[rid][key] = parsed.is_discarded() ? nlohmann::json(value) : parsed;
+  }
+  std::vector<std::string> metric_keys;
+  for (const auto& c : filter.where)
+    if (c.on == condition::subject::metric) metric_keys.push_back(c.key);
+  std::map<std::pair<std::int64_t, std::string>, metric_summary> summaries;
+  if (!metric_keys.empty())
+    for (auto& s : backend_->list_series_of(rids, metric_keys))
+      if (s.summary.count > 0) summaries.emplace(std::pair(s.rid, s.summary.key), s.summary);
+
+  std::vector<run_info> out;
+  for (auto& r : candidates) {
     bool tags_ok = std::all_of(filter.tags.begin(), filter.tags.end(), [&](const std::string& t) {
       return std::find(r.tags.begin(), r.tags.end(), t) != r.tags.end();
     });
     if (!tags_ok) continue;
-    r.config_json = config_json(*backend_, r.rid);
-    bool where_ok = std::all_of(filter.where.begin(), filter.where.end(),
-                                [&](const condition& c) { return evaluate(r, c).passed; });
+    auto cfg = configs.find(r.rid);
+    r.config_json = cfg == configs.end() ? "{}" : cfg->second.dump();
+    bool where_ok = std::all_of(filter.where.begin(), filter.where.end(), [&](const condition& c) {
+      if (c.on == condition::subject::config) return evaluate(r, c).passed;
+      auto it = summaries.find({r.rid, c.key});
+      return evaluate_metric(c, it == summaries.end() ? std::nullopt : std::optional(it->second)).passed;
+    });
     if (where_ok) out.push_back(static_cast<run_info&>(r));
   }
   return out;
 }
 
 run_info reader::run(const std::string& ref) const {
-  auto all = backend_->list_runs(false);
-  const store::run_record* found = nullptr;
+  std::optional<store::run_record> found;
   if (ref == "latest") {
-    if (!all.empty()) found = &all.front();  // newest first
+    found = backend_->latest_run();
   } else {
-    for (auto& r : all)
-      if (r.id == ref) found = &r;
+    found = backend_->find_run(ref);
+    if (found && found->deleted) found.reset();
     if (!found) {
-      std::vector<const store::run_record*> named;
-      for (auto& r : all)
-        if (r.name == ref) named.push_back(&r);
+      auto named = backend_->find_runs_by_name(ref);
       if (named.size() > 1) {
         std::string ids;
-        for (auto* r : named) ids += (ids.empty() ? "" : ", ") + r->id;
+        for (auto& r : named) ids += (ids.empty() ? "" : ", ") + r.id;
         throw error(error_code::run_ambiguous, "run name \"" + ref + "\" matches " + std::to_string(named.size()) +
                                                    " runs (" + ids + "); use the id");
       }
-      if (!named.empty()) found = named.front();
+      if (!named.empty()) found = std::move(named.front());
     }
   }
   if (!found)
     throw error(error_code::run_not_found, ref == "latest" ? "store " + dir_ + " has no runs"
                                                            : "no run with id or name \"" + ref + "\" in " + dir_);
-  store::run_record r = *found;
+  store::run_record& r = *found;
   resolve_effective_status(r, detail::host_name(), detail::now_seconds());
   r.tags = backend_->tags(r.rid);
   r.config_json = config_json(*backend_, r.rid);
@@ -220,6 +250,48 @@ std::vector<point> reader::points(const std::string& run_id, const std::string& 
   return backend_->read_points(s->sid, from, to);
 }
 
+namespace {
+
+// A pyramid row (or one raw point) with the exact step range it covers.
+struct covered_row {
+  store::bucket_row row;
+  std::int64_t begin;
+  std::int64_t end;
+};
+
+// Appends rows covering exactly the steps [from, to] of series sid: whole buckets of the given
+// level, and the partial buckets at both edges from the next finer level, down to raw points.
+// So min/max never include a point outside the range, at a cost of at most 7 extra rows per
+// level and edge (plus up to 63 raw points per edge).
+void cover_exactly(store::backend& b, std::int64_t sid, std::int64_t from, std::int64_t to, int level,
+                   std::vector<covered_row>& out) {
+  if (from > to) return;
+  if (level == 0) {
+    for (const point& p : b.read_points(sid, from, to)) {
+      store::bucket_row r;
+      detail::add_point(r, p.step, p.time, p.value);
+      out.push_back({r, p.step, p.step});
+    }
+    return;
+  }
+  using wide = __int128;
+  const wide w = detail::bucket_width(level);
+  const std::int64_t first = detail::bucket_index(from, level), last = detail::bucket_index(to, level);
+  const std::int64_t full_lo = wide{first} * w == from ? first : first + 1;
+  const std::int64_t full_hi = wide{last} * w + w - 1 == to ? last : last - 1;
+  if (full_lo > full_hi) {  // no whole bucket inside: the finer level covers it all
+    cover_exactly(b, sid, from, to, level - 1, out);
+    return;
+  }
+  if (wide{from} < wide{full_lo} * w) cover_exactly(b, sid, from, static_cast<std::int64_t>(wide{full_lo} * w - 1), level - 1, out);
+  for (auto& r : b.read_buckets(sid, level, full_lo, full_hi))
+    out.push_back({r, static_cast<std::int64_t>(wide{r.index} * w), static_cast<std::int64_t>(wide{r.index} * w + w - 1)});
+  if (wide{to} > wide{full_hi} * w + w - 1)
+    cover_exactly(b, sid, static_cast<std::int64_t>(wide{full_hi} * w + w), to, level - 1, out);
+}
+
+}  // namespace
+
 std::vector<bucket> reader::buckets(const std::string& run_id, const std::string& key, std::int64_t from,
                                     std::int64_t to, std::size_t max_buckets) const {
   auto s = backend_->find_series(require_rid(*backend_, run_id, dir_), key);
@@ -232,46 +304,30 @@ std::vector<bucket> reader::buckets(const std::string& run_id, const std::string
   const __int128 budget = static_cast<__int128>(max_buckets) * 4;  // rows we accept to read
 
   // The finest resolution whose row count stays within budget: raw points, then levels.
-  std::vector<store::bucket_row> rows;
   int level = 0;
   if (std::min<__int128>(span, s->summary.count) > budget) {
     level = 1;
     while (level < detail::pyramid_levels && span / detail::bucket_width(level) > budget) ++level;
   }
-  auto range_of = [&](const store::bucket_row& r) -> std::pair<std::int64_t, std::int64_t> {
-    if (level == 0) return {r.last_step, r.last_step};
-    std::int64_t w = detail::bucket_width(level);
-    return {r.index * w, r.index * w + (w - 1)};
-  };
-  if (level == 0) {
-    for (const point& p : backend_->read_points(s->sid, from, to)) {
-      store::bucket_row r;
-      detail::add_point(r, p.step, p.value);
-      rows.push_back(r);
-    }
-  } else {
-    rows = backend_->read_buckets(s->sid, level, detail::bucket_index(from, level), detail::bucket_index(to, level));
-  }
+  std::vector<covered_row> rows;
+  cover_exactly(*backend_, s->sid, from, to, level, rows);
 
   std::vector<bucket> out;
   auto emit = [&](const store::bucket_row& r, std::int64_t begin, std::int64_t end) {
-    out.push_back(bucket{begin, end, r.count, r.min, r.max, r.last, r.last_step});
+    if (r.count == 0) return;
+    out.push_back(bucket{std::max(begin, from), std::min(end, to), r.count, r.min, r.max, r.last,
+                         r.last_step, r.first_time, r.last_time});
   };
   if (rows.size() <= max_buckets) {
-    for (auto& r : rows) {
-      auto [b, e] = range_of(r);
-      emit(r, std::max(b, from), std::min(e, to));
-    }
+    for (auto& r : rows) emit(r.row, r.begin, r.end);
     return out;
   }
   // Too many rows: merge them into at most max_buckets groups of equal step width over
-  // [from, to]. A group reports the exact step range of the rows it merged.
+  // [from, to]. A group reports the step range of the rows it merged.
   store::bucket_row acc;
   std::int64_t acc_slot = -1, acc_begin = 0, acc_end = 0;
   for (auto& r : rows) {
-    auto [b, e] = range_of(r);
-    b = std::max(b, from);
-    e = std::min(e, to);
+    std::int64_t b = std::max(r.begin, from);
     auto slot = static_cast<std::int64_t>((static_cast<__int128>(b) - from) * max_buckets / span);
     if (slot != acc_slot) {
       if (acc_slot >= 0) emit(acc, acc_begin, acc_end);
@@ -279,8 +335,8 @@ std::vector<bucket> reader::buckets(const std::string& run_id, const std::string
       acc_slot = slot;
       acc_begin = b;
     }
-    acc_end = e;
-    detail::merge(acc, r);
+    acc_end = std::min(r.end, to);
+    detail::merge(acc, r.row);
   }
   if (acc_slot >= 0) emit(acc, acc_begin, acc_end);
   return out;
@@ -293,10 +349,56 @@ std::vector<object_record> reader::objects(const std::string& run_id, const std:
 
 std::optional<object_record> reader::object(const std::string& run_id, const std::string& key,
                                             std::optional<std::int64_t> step) const {
-  auto all = objects(run_id, key);  // ordered by step, then insertion
-  for (auto it = all.rbegin(); it != all.rend(); ++it)
-    if (!step || it->step == *step) return *it;
-  return std::nullopt;
+  return backend_->find_object(require_rid(*backend_, run_id, dir_), key, step);
+}
+
+std::vector<object_info> reader::object_index(const std::string& run_id, const std::string& key,
+                                              const std::string& kind) const {
+  std::vector<object_info> out;
+  for (auto& e : backend_->list_objects(require_rid(*backend_, run_id, dir_), key, kind))
+    out.push_back(object_info{std::move(e.key), std::move(e.kind), e.step, e.time, e.size});
+  return out;
+}
+
+std::vector<std::vector<metric_summary>> reader::summaries_of(const std::vector<std::string>& run_ids,
+                                                              const std::vector<std::string>& keys) const {
+  std::vector<std::int64_t> rids;
+  std::unordered_map<std::int64_t, std::vector<std::size_t>> slots;  // rid -> positions in run_ids
+  for (std::size_t i = 0; i < run_ids.size(); ++i)
+    if (auto r = backend_->find_run(run_ids[i])) {
+      if (slots[r->rid].empty()) rids.push_back(r->rid);
+      slots[r->rid].push_back(i);
+    }
+  std::vector<std::vector<metric_summary>> out(run_ids.size());
+  for (auto& s : backend_->list_series_of(rids, keys))
+    if (s.summary.count > 0)
+      for (std::size_t i : slots[s.rid]) out[i].push_back(s.summary);
+  return out;
+}
+
+point_batch reader::points_after(const std::string& run_id, const std::string& key, std::int64_t cursor,
+                                 std::size_t limit) const {
+  point_batch out;
+  out.cursor = cursor;
+  auto s = backend_->find_series(require_rid(*backend_, run_id, dir_), key);
+  if (!s || limit == 0) return out;
+  auto rows = backend_->read_points_after(s->sid, cursor, limit);
+  out.more = rows.size() == limit;
+  out.points.reserve(rows.size());
+  for (auto& r : rows) out.points.push_back(r.value);
+  if (!rows.empty()) out.cursor = rows.back().seq;
+  return out;
+}
+
+std::uint64_t reader::data_version() const { return backend_->data_version(); }
+
+reader::snapshot reader::begin_snapshot() const {
+  backend_->begin_read();
+  return snapshot(backend_.get());
+}
+
+reader::snapshot::~snapshot() {
+  if (backend_) backend_->end_read();
 }
 
 condition_result reader::evaluate(const run_info& run, const condition& c) const {
@@ -318,7 +420,11 @@ condition_result reader::evaluate(const run_info& run, const condition& c) const
     }
     return res;
   }
-  auto s = summary(run.id, c.key);
+  return evaluate_metric(c, summary(run.id, c.key));
+}
+
+condition_result evaluate_metric(const condition& c, const std::optional<metric_summary>& s) {
+  condition_result res;
   if (!s) {
     res.actual_text = "missing";
     return res;
@@ -372,7 +478,7 @@ std::size_t gc(const std::string& store_dir) {
   // Files after rows: a crash in between leaves orphan media directories (removed by the next
   // gc, which deletes every media/<id>/ without a run row), never rows pointing at no file.
   std::set<std::string> live;
-  for (const auto& r : b->list_runs(true)) live.insert(r.id);
+  for (const auto& r : b->list_runs(true, "")) live.insert(r.id);
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(fs::path(store_dir) / "media", ec)) {
     std::string name = entry.path().filename().string();

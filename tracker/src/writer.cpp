@@ -452,7 +452,7 @@ void writer_core::apply_batch() {
         s->current[level] = b;
         s->max_index[level] = std::max(s->max_index[level], index);
       }
-      add_point(*b, r.step, r.value);
+      add_point(*b, r.step, r.time, r.value);
     }
   }
   backend_->insert_points(rows_);

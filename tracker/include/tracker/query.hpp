@@ -97,6 +97,42 @@ class reader {
   // Evaluates a condition against a run (config or metric summary).
   condition_result evaluate(const run_info& run, const condition& c) const;
 
+  // ---- reads for a viewer that polls ---------------------------------------------------------
+  //   auto v = store.data_version();               // each poll: nothing else if unchanged
+  //   if (v != last) { auto snap = store.snapshot(); ...reads that must agree...; last = v; }
+  //
+  // Summaries of many runs in one query: result[i] belongs to run_ids[i] (an unknown id gets
+  // an empty list). Empty keys: every key.
+  std::vector<std::vector<metric_summary>> summaries_of(const std::vector<std::string>& run_ids,
+                                                        const std::vector<std::string>& keys = {}) const;
+  // Points of one series written after cursor (0: from the first), in insertion order, so a
+  // point logged late for an old step is not missed. At most limit points per call.
+  point_batch points_after(const std::string& run_id, const std::string& key, std::int64_t cursor,
+                           std::size_t limit = 1'000'000) const;
+  // The objects of a run without their bodies (kind/key filters optional), latest step last.
+  std::vector<object_info> object_index(const std::string& run_id, const std::string& key = "",
+                                        const std::string& kind = "") const;
+  // Changes whenever another process commits to the store; equal values mean nothing new.
+  // Costs one PRAGMA, no table read: an idle viewer polls only this.
+  std::uint64_t data_version() const;
+
+  // A read snapshot: while it lives, every read of this reader sees one committed state
+  // (writers go on committing; their changes show after the snapshot ends). Not nestable.
+  class snapshot {
+   public:
+    snapshot(snapshot&& other) noexcept : backend_(other.backend_) { other.backend_ = nullptr; }
+    snapshot(const snapshot&) = delete;
+    snapshot& operator=(const snapshot&) = delete;
+    snapshot& operator=(snapshot&&) = delete;
+    ~snapshot();
+
+   private:
+    friend class reader;
+    explicit snapshot(store::backend* b) : backend_(b) {}
+    store::backend* backend_;
+  };
+  snapshot begin_snapshot() const;
+
  private:
   explicit reader(std::unique_ptr<store::backend> backend, std::string dir);
   std::unique_ptr<store::backend> backend_;

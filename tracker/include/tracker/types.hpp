@@ -118,7 +118,8 @@ struct point {
 };
 
 // One bucket of a down-sampled series: what a chart needs to draw a pixel column without
-// hiding spikes. Steps [step_begin, step_end] are the bucket's range; last_step is the highest
+// hiding spikes. Steps [step_begin, step_end] are the bucket's range; count, min, max, last
+// and the times cover exactly the points with a step in that range. last_step is the highest
 // step actually present. min/max ignore non-finite values (empty if the bucket has none).
 struct bucket {
   std::int64_t step_begin = 0;
@@ -128,6 +129,24 @@ struct bucket {
   std::optional<double> max;
   double last = 0;
   std::int64_t last_step = 0;
+  double first_time = 0;  // unix seconds of the earliest and latest point in the bucket
+  double last_time = 0;   // (for charts over wall time or time since the run started)
+};
+
+// New points of one series since a cursor (reader::points_after): what a live chart appends.
+struct point_batch {
+  std::vector<point> points;  // in insertion order, which is not necessarily step order
+  std::int64_t cursor = 0;    // pass it back to read only what was written after these
+  bool more = false;          // the limit was reached: call again for the rest
+};
+
+// A stored object without its body (reader::object_index): enough to list and choose.
+struct object_info {
+  std::string key;
+  std::string kind;
+  std::int64_t step = 0;
+  double time = 0;
+  std::int64_t size = 0;  // bytes of the JSON body
 };
 
 // A stored object (confusion matrix, table, histogram, ...): JSON body plus metadata.

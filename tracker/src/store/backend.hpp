@@ -13,13 +13,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 namespace tracker::store {
 
 // The current schema version; migrations 1..current are applied on write-open.
-constexpr int schema_version = 1;
+constexpr int schema_version = 2;
 
 // A run row: what readers see plus what only the writer needs.
 struct run_record : run_info {
@@ -51,6 +52,23 @@ struct bucket_row {
   std::optional<double> max;
   double last = 0;
   std::int64_t last_step = 0;
+  double first_time = 0;  // unix seconds of the earliest / latest point in the bucket
+  double last_time = 0;
+};
+
+// An object without its body: what a viewer lists before it decides what to load.
+struct object_entry {
+  std::string key;
+  std::string kind;
+  std::int64_t step = 0;
+  double time = 0;
+  std::int64_t size = 0;  // bytes of the JSON body
+};
+
+// One point with its position in insertion order (the cursor of incremental reads).
+struct sequenced_point {
+  std::int64_t seq = 0;
+  point value;
 };
 
 enum class access : std::uint8_t { read_only, read_write };
@@ -76,7 +94,15 @@ class backend {
                                  std::optional<double> ended_at) = 0;
   virtual void touch_heartbeats(const std::vector<std::int64_t>& rids, double now) = 0;
   virtual std::int64_t count_runs(const std::string& project) = 0;
-  virtual std::vector<run_record> list_runs(bool include_deleted) = 0;  // newest first
+  // Newest first; a non-empty project filters through its index.
+  virtual std::vector<run_record> list_runs(bool include_deleted, const std::string& project) = 0;
+  // Lookups by index (never a scan of every run); deleted runs are not returned.
+  virtual std::vector<run_record> find_runs_by_name(const std::string& name) = 0;
+  virtual std::optional<run_record> latest_run() = 0;
+  // Tags and config of many runs in one query each: (rid, tag) and (rid, key, JSON text).
+  virtual std::vector<std::pair<std::int64_t, std::string>> tags_of(const std::vector<std::int64_t>& rids) = 0;
+  virtual std::vector<std::tuple<std::int64_t, std::string, std::string>> config_of(
+      const std::vector<std::int64_t>& rids) = 0;
 
   // Config: flattened "a.b" keys with JSON-text values.
   virtual std::vector<std::pair<std::string, std::string>> config(std::int64_t rid) = 0;
@@ -92,10 +118,17 @@ class backend {
   virtual void set_series_goal(std::int64_t sid, goal g) = 0;
   virtual void update_series_summary(std::int64_t sid, const metric_summary& s) = 0;
   virtual std::vector<series_record> list_series(std::int64_t rid) = 0;
+  // Series of many runs in one query; empty keys means every key.
+  virtual std::vector<series_record> list_series_of(const std::vector<std::int64_t>& rids,
+                                                    const std::vector<std::string>& keys) = 0;
   virtual std::int64_t max_step(std::int64_t rid) = 0;  // highest step of any series; -1 if none
 
   virtual void insert_points(const std::vector<point_row>& rows) = 0;
   virtual std::vector<point> read_points(std::int64_t sid, std::int64_t from, std::int64_t to) = 0;
+  // Points of a series inserted after cursor (0 = from the start), in insertion order, at most
+  // limit of them. The seq of the last one is the next cursor.
+  virtual std::vector<sequenced_point> read_points_after(std::int64_t sid, std::int64_t cursor,
+                                                         std::size_t limit) = 0;
 
   virtual std::optional<bucket_row> find_bucket(std::int64_t sid, int level,
                                                 std::int64_t index) = 0;
@@ -107,6 +140,18 @@ class backend {
   virtual void insert_object(std::int64_t rid, const object_record& o) = 0;
   virtual std::vector<object_record> read_objects(std::int64_t rid, const std::string& key,
                                                   const std::string& kind) = 0;
+  virtual std::vector<object_entry> list_objects(std::int64_t rid, const std::string& key,
+                                                 const std::string& kind) = 0;
+  // The object under key at step (the last logged one on a tie), or the latest step's.
+  virtual std::optional<object_record> find_object(std::int64_t rid, const std::string& key,
+                                                   std::optional<std::int64_t> step) = 0;
+
+  // ---- reads that a polling viewer needs ---------------------------------------------------
+  // A number that changes whenever another connection commits; equal values mean nothing new.
+  virtual std::uint64_t data_version() = 0;
+  // A read snapshot: every read between begin_read and end_read sees one committed state.
+  virtual void begin_read() = 0;
+  virtual void end_read() noexcept = 0;
 
   // ---- maintenance -----------------------------------------------------------------------
   virtual void mark_deleted(std::int64_t rid, double now) = 0;

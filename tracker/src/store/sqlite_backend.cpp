@@ -15,6 +15,7 @@
 #include "store/backend.hpp"
 #include "store/sqlite_migrations.hpp"
 
+#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
 #include <chrono>
@@ -241,12 +242,46 @@ class sqlite_backend final : public backend {
     return s.step() ? s.i64(0) : 0;
   }
 
-  std::vector<run_record> list_runs(bool include_deleted) override {
-    auto& s = stmt(run_select_sql(include_deleted ? "ORDER BY created_at DESC, rid DESC"
-                                                  : "WHERE deleted_at IS NULL ORDER BY created_at DESC, rid DESC"));
-    s.reset();
+  std::vector<run_record> list_runs(bool include_deleted, const std::string& project) override {
+    // Separate statements, so the project filter can use runs_by_project (an OR would not).
+    std::string where = project.empty() ? "WHERE ?1 = ''" : "WHERE project = ?1";
+    if (!include_deleted) where += " AND deleted_at IS NULL";
+    auto& s = stmt(run_select_sql(where + " ORDER BY created_at DESC, rid DESC"));
+    s.reset().bind(1, project);
     std::vector<run_record> out;
     while (s.step()) out.push_back(read_run(s));
+    return out;
+  }
+
+  std::vector<run_record> find_runs_by_name(const std::string& name) override {
+    auto& s = stmt(run_select_sql("WHERE name = ?1 AND deleted_at IS NULL ORDER BY created_at DESC, rid DESC"));
+    s.reset().bind(1, name);
+    std::vector<run_record> out;
+    while (s.step()) out.push_back(read_run(s));
+    return out;
+  }
+  std::optional<run_record> latest_run() override {
+    auto& s = stmt(run_select_sql("WHERE deleted_at IS NULL ORDER BY created_at DESC, rid DESC LIMIT 1"));
+    s.reset();
+    if (!s.step()) return std::nullopt;
+    run_record r = read_run(s);
+    s.reset();
+    return r;
+  }
+  std::vector<std::pair<std::int64_t, std::string>> tags_of(const std::vector<std::int64_t>& rids) override {
+    auto& s = stmt("SELECT rid, tag FROM run_tags WHERE rid IN (SELECT value FROM json_each(?1)) ORDER BY rid, tag");
+    s.reset().bind(1, nlohmann::json(rids).dump());
+    std::vector<std::pair<std::int64_t, std::string>> out;
+    while (s.step()) out.emplace_back(s.i64(0), s.text(1));
+    return out;
+  }
+  std::vector<std::tuple<std::int64_t, std::string, std::string>> config_of(
+      const std::vector<std::int64_t>& rids) override {
+    auto& s = stmt("SELECT rid, key, value FROM run_config WHERE rid IN (SELECT value FROM json_each(?1))"
+                   " ORDER BY rid, key");
+    s.reset().bind(1, nlohmann::json(rids).dump());
+    std::vector<std::tuple<std::int64_t, std::string, std::string>> out;
+    while (s.step()) out.emplace_back(s.i64(0), s.text(1), s.text(2));
     return out;
   }
 
@@ -308,6 +343,16 @@ class sqlite_backend final : public backend {
     while (s.step()) out.push_back(read_series(s));
     return out;
   }
+  std::vector<series_record> list_series_of(const std::vector<std::int64_t>& rids,
+                                            const std::vector<std::string>& keys) override {
+    auto& s = stmt(series_select_sql(
+        "WHERE rid IN (SELECT value FROM json_each(?1))"
+        " AND (?2 = '[]' OR key IN (SELECT value FROM json_each(?2))) ORDER BY rid, key"));
+    s.reset().bind(1, nlohmann::json(rids).dump()).bind(2, nlohmann::json(keys).dump());
+    std::vector<series_record> out;
+    while (s.step()) out.push_back(read_series(s));
+    return out;
+  }
   std::int64_t max_step(std::int64_t rid) override {
     auto& s = stmt("SELECT max(last_step) FROM series WHERE rid = ?1 AND count > 0");
     s.reset().bind(1, rid);
@@ -328,27 +373,36 @@ class sqlite_backend final : public backend {
   }
 
   std::optional<bucket_row> find_bucket(std::int64_t sid, int level, std::int64_t index) override {
-    auto& s = stmt("SELECT count, min, max, last, last_step FROM buckets"
+    auto& s = stmt("SELECT idx, count, min, max, last, last_step, first_time, last_time FROM buckets"
                    " WHERE sid = ?1 AND level = ?2 AND idx = ?3");
     s.reset().bind(1, sid).bind(2, level).bind(3, index);
     if (!s.step()) return std::nullopt;
-    return bucket_row{sid, level, index, s.i64(0), s.opt_real(1), s.opt_real(2), s.real(3), s.i64(4)};
+    return read_bucket(s, sid, level);
   }
   void upsert_buckets(const std::vector<bucket_row>& rows) override {
-    auto& s = stmt("INSERT OR REPLACE INTO buckets(sid, level, idx, count, min, max, last, last_step)"
-                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    auto& s = stmt("INSERT OR REPLACE INTO buckets(sid, level, idx, count, min, max, last, last_step,"
+                   " first_time, last_time) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     for (const auto& b : rows)
       s.reset().bind(1, b.sid).bind(2, b.level).bind(3, b.index).bind(4, b.count).bind(5, b.min)
-          .bind(6, b.max).bind(7, b.last).bind(8, b.last_step).run();
+          .bind(6, b.max).bind(7, b.last).bind(8, b.last_step).bind(9, b.first_time)
+          .bind(10, b.last_time).run();
   }
   std::vector<bucket_row> read_buckets(std::int64_t sid, int level, std::int64_t first,
                                        std::int64_t last) override {
-    auto& s = stmt("SELECT idx, count, min, max, last, last_step FROM buckets"
+    auto& s = stmt("SELECT idx, count, min, max, last, last_step, first_time, last_time FROM buckets"
                    " WHERE sid = ?1 AND level = ?2 AND idx BETWEEN ?3 AND ?4 ORDER BY idx");
     s.reset().bind(1, sid).bind(2, level).bind(3, first).bind(4, last);
     std::vector<bucket_row> out;
-    while (s.step())
-      out.push_back(bucket_row{sid, level, s.i64(0), s.i64(1), s.opt_real(2), s.opt_real(3), s.real(4), s.i64(5)});
+    while (s.step()) out.push_back(read_bucket(s, sid, level));
+    return out;
+  }
+  std::vector<sequenced_point> read_points_after(std::int64_t sid, std::int64_t cursor,
+                                                 std::size_t limit) override {
+    auto& s = stmt("SELECT rowid, step, time, value FROM points WHERE sid = ?1 AND rowid > ?2"
+                   " ORDER BY rowid LIMIT ?3");
+    s.reset().bind(1, sid).bind(2, cursor).bind(3, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+    std::vector<sequenced_point> out;
+    while (s.step()) out.push_back(sequenced_point{s.i64(0), point{s.i64(1), s.real(2), s.real(3)}});
     return out;
   }
 
@@ -365,6 +419,53 @@ class sqlite_backend final : public backend {
     std::vector<object_record> out;
     while (s.step()) out.push_back(object_record{s.text(0), s.text(1), s.i64(2), s.real(3), s.text(4)});
     return out;
+  }
+
+  std::vector<object_entry> list_objects(std::int64_t rid, const std::string& key,
+                                         const std::string& kind) override {
+    auto& s = stmt("SELECT key, kind, step, time, length(CAST(body AS BLOB)) FROM objects WHERE rid = ?1"
+                   " AND (?2 = '' OR key = ?2) AND (?3 = '' OR kind = ?3) ORDER BY key, step, oid");
+    s.reset().bind(1, rid).bind(2, key).bind(3, kind);
+    std::vector<object_entry> out;
+    while (s.step()) out.push_back(object_entry{s.text(0), s.text(1), s.i64(2), s.real(3), s.i64(4)});
+    return out;
+  }
+  std::optional<object_record> find_object(std::int64_t rid, const std::string& key,
+                                           std::optional<std::int64_t> step) override {
+    auto& s = step ? stmt("SELECT key, kind, step, time, body FROM objects"
+                          " WHERE rid = ?1 AND key = ?2 AND step = ?3 ORDER BY oid DESC LIMIT 1")
+                   : stmt("SELECT key, kind, step, time, body FROM objects"
+                          " WHERE rid = ?1 AND key = ?2 ORDER BY step DESC, oid DESC LIMIT 1");
+    s.reset().bind(1, rid).bind(2, key);
+    if (step) s.bind(3, *step);
+    if (!s.step()) return std::nullopt;
+    object_record o{s.text(0), s.text(1), s.i64(2), s.real(3), s.text(4)};
+    s.reset();  // do not keep the read snapshot pinned
+    return o;
+  }
+
+  // ---- [SECTION] reads for polling --------------------------------------------------------
+  std::uint64_t data_version() override {
+    auto& s = stmt("PRAGMA data_version");
+    s.reset();
+    std::uint64_t v = s.step() ? static_cast<std::uint64_t>(s.i64(0)) : 0;
+    s.reset();
+    return v;
+  }
+  void begin_read() override {
+    reset_active_statements();
+    exec("BEGIN");
+    // BEGIN is deferred: the snapshot starts at the first read, so take it now.
+    auto& s = stmt("SELECT 1 FROM sqlite_master LIMIT 1");
+    s.reset();
+    s.step();
+  }
+  void end_read() noexcept override {
+    if (db_ && !sqlite3_get_autocommit(db_)) {
+      for (sqlite3_stmt* st = sqlite3_next_stmt(db_, nullptr); st; st = sqlite3_next_stmt(db_, st))
+        if (sqlite3_stmt_busy(st)) sqlite3_reset(st);
+      sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+    }
   }
 
   // ---- [SECTION] maintenance --------------------------------------------------------------
@@ -526,6 +627,13 @@ class sqlite_backend final : public backend {
     r.note = s.text(15);
     r.deleted = !s.is_null(16);
     return r;
+  }
+
+  static bucket_row read_bucket(statement& s, std::int64_t sid, int level) {
+    bucket_row b{sid, level, s.i64(0), s.i64(1), s.opt_real(2), s.opt_real(3), s.real(4), s.i64(5)};
+    b.first_time = s.opt_real(6).value_or(0);
+    b.last_time = s.opt_real(7).value_or(0);
+    return b;
   }
 
   static std::string series_select_sql(const std::string& tail) {

@@ -99,6 +99,20 @@ CREATE TABLE objects (
 );
 CREATE INDEX objects_by_key ON objects(rid, key, step);
 )sql"},
+    // 2: buckets carry the wall-time range of their points (charts over wall/relative time);
+    // "latest" and name lookups by index. Existing buckets are back-filled from their points.
+    {2, R"sql(
+ALTER TABLE buckets ADD COLUMN first_time REAL;
+ALTER TABLE buckets ADD COLUMN last_time REAL;
+UPDATE buckets SET
+  first_time = (SELECT min(p.time) FROM points p WHERE p.sid = buckets.sid
+                AND p.step BETWEEN buckets.idx * (1 << (3 * (buckets.level + 1)))
+                AND buckets.idx * (1 << (3 * (buckets.level + 1))) + (1 << (3 * (buckets.level + 1))) - 1),
+  last_time  = (SELECT max(p.time) FROM points p WHERE p.sid = buckets.sid
+                AND p.step BETWEEN buckets.idx * (1 << (3 * (buckets.level + 1)))
+                AND buckets.idx * (1 << (3 * (buckets.level + 1))) + (1 << (3 * (buckets.level + 1))) - 1);
+CREATE INDEX runs_by_created ON runs(created_at);
+)sql"},
 };
 
 }  // namespace tracker::store::sqlite_schema
