@@ -1,0 +1,80 @@
+// fixture.cpp — the shared fixture store (see fixture.hpp).
+#include "fixture.hpp"
+
+#include <tracker/tracker.hpp>
+
+#include <cmath>
+#include <cstdint>
+
+namespace tracker_ui_test {
+
+namespace {
+
+// A tiny deterministic generator: the fixture must be the same on every machine.
+struct lcg {
+  std::uint64_t s;
+  double next() {  // uniform in [-1, 1)
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    return double(s >> 11) / double(1ull << 53) * 2.0 - 1.0;
+  }
+};
+
+fixture_run log_training(const std::string& store, const std::string& name, const std::string& model, double lr,
+                         bool spike, bool fail, std::uint64_t seed) {
+  tracker::options o;
+  o.store = store;
+  o.project = "fashion";
+  o.name = name;
+  o.config = {{"model", model}, {"lr", lr}, {"batch", 64}, {"optimizer", "adam"}};
+  o.tags = {model, lr >= 3e-3 ? "high-lr" : "baseline"};
+  o.note = model == "cnn" ? "conv3x3(16)-pool-conv3x3(32)-pool-fc128" : "784-256-128-10";
+  o.capture_git = false;
+  o.handle_signals = false;
+  tracker::run run = tracker::init(o);
+  lcg rng{seed};
+  const double speed = (model == "cnn" ? 4.0 : 3.0) * std::sqrt(lr / 1e-3);
+  const double floor_loss = model == "cnn" ? 0.22 : 0.34;
+  const int steps = fail ? 900 : 2000;
+  for (int step = 0; step < steps; ++step) {
+    double p = step / 2000.0;
+    double loss = 2.3 * std::exp(-speed * p) + floor_loss + 0.06 * rng.next();
+    if (fail && step > 600) loss += (step - 600) * 0.01;
+    if (spike && step == 1234) loss = 25.0;
+    double acc = 0.93 - (model == "cnn" ? 0.0 : 0.05) - 0.8 * std::exp(-speed * 1.2 * p) + 0.02 * rng.next();
+    run.log({{"train/loss", loss}, {"train/acc", acc}}, step);
+    if (step % 100 == 99)
+      run.log({{"val/loss", loss + 0.04 + 0.01 * rng.next()}, {"val/accuracy", acc - 0.015 + 0.005 * rng.next()}}, step);
+    if (step % 50 == 0) run.log({{"system/cpu_percent", 70 + 20 * rng.next()}, {"system/rss_mb", 400 + step * 0.05}}, step);
+  }
+  fixture_run r{run.id(), run.name()};
+  if (fail) run.fail("loss diverged");
+  else run.finish();
+  return r;
+}
+
+}  // namespace
+
+std::vector<fixture_run> make_fixture_store(const std::string& store) {
+  std::vector<fixture_run> runs;
+  runs.push_back(log_training(store, "mlp-lr3e-4", "mlp", 3e-4, false, false, 1));
+  runs.push_back(log_training(store, "mlp-lr1e-3", "mlp", 1e-3, false, false, 2));
+  runs.push_back(log_training(store, "mlp-lr1e-2", "mlp", 1e-2, false, true, 3));
+  runs.push_back(log_training(store, "cnn-lr1e-3", "cnn", 1e-3, false, false, 4));
+  runs.push_back(log_training(store, "cnn-lr3e-3", "cnn", 3e-3, true, false, 5));
+  {
+    tracker::options o;
+    o.store = store;
+    o.project = "known";
+    o.name = "ramp";
+    o.config = {{"kind", "ramp"}};
+    o.capture_git = false;
+    o.handle_signals = false;
+    tracker::run run = tracker::init(o);
+    for (int step = 0; step <= 1000; ++step) run.log("test/ramp", step / 1000.0, step);
+    runs.push_back({run.id(), run.name()});
+    run.finish();
+  }
+  return runs;
+}
+
+}  // namespace tracker_ui_test

@@ -1,0 +1,130 @@
+// window.cpp — GLFW window, OpenGL 3 renderer, frame loop and the screenshot writer.
+#include "app/window.hpp"
+
+#include "model/loader.hpp"
+#include "views/viewer.hpp"
+#include "widgets/theme.hpp"
+
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+#include <stb_image_write.h>
+
+#define GLFW_INCLUDE_NONE
+#include <GL/gl.h>
+#include <GLFW/glfw3.h>
+
+#include <cfloat>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+namespace tracker::ui {
+
+namespace {
+
+void glfw_error(int code, const char* text) { std::fprintf(stderr, "tracker-ui: GLFW error %d: %s\n", code, text); }
+
+// Reads the back buffer (call before glfwSwapBuffers) and writes it as a PNG, top row first.
+bool write_png(const std::string& path, int w, int h) {
+  std::vector<unsigned char> px(std::size_t(w) * std::size_t(h) * 4);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadBuffer(GL_BACK);
+  glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+  for (std::size_t i = 3; i < px.size(); i += 4) px[i] = 255;  // opaque, whatever GL left in alpha
+  stbi_flip_vertically_on_write(1);
+  return stbi_write_png(path.c_str(), w, h, 4, px.data(), w * 4) != 0;
+}
+
+}  // namespace
+
+int run_window(const app_options& opts) {
+  const bool screenshot = !opts.screenshot.empty();
+  glfwSetErrorCallback(glfw_error);
+  if (!glfwInit()) {
+    std::fprintf(stderr, "tracker-ui: cannot open a window (no display?). Without a display, use\n"
+                         "  xvfb-run -a tracker-ui --screenshot FILE.png --view runs\n");
+    return 1;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+  if (screenshot) glfwWindowHint(GLFW_RESIZABLE, GLFW_FALSE);
+  std::string title = "tracker-ui — " + opts.store;
+  GLFWwindow* win = glfwCreateWindow(opts.width, opts.height, title.c_str(), nullptr, nullptr);
+  if (!win) {
+    std::fprintf(stderr, "tracker-ui: cannot create an OpenGL 3.3 window\n");
+    glfwTerminate();
+    return 1;
+  }
+  glfwMakeContextCurrent(win);
+  glfwSwapInterval(screenshot ? 0 : 1);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;  // never write imgui.ini into the user's directory
+  io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+  widgets::apply_theme(16.0f);
+  ImGui_ImplGlfw_InitForOpenGL(win, !screenshot);
+  ImGui_ImplOpenGL3_Init("#version 330 core");
+
+  int exit_code = 0;
+  {
+    loader data(opts.store);
+    viewer view(data, opts);
+    const auto start = std::chrono::steady_clock::now();
+    while (!glfwWindowShouldClose(win)) {
+      if (screenshot) glfwPollEvents();
+      else glfwWaitEventsTimeout(1.0 / 30.0);  // redraws for live data and animations
+      ImGui_ImplOpenGL3_NewFrame();
+      ImGui_ImplGlfw_NewFrame();
+      if (screenshot) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);  // no stray hover in pictures
+      ImGui::NewFrame();
+      view.frame();
+      ImGui::Render();
+      int fw = 0, fh = 0;
+      glfwGetFramebufferSize(win, &fw, &fh);
+      glViewport(0, 0, fw, fh);
+      glClearColor(0.067f, 0.071f, 0.086f, 1.0f);
+      glClear(GL_COLOR_BUFFER_BIT);
+      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+
+      if (screenshot) {
+        auto snap = data.latest();
+        if (!snap->loaded && !snap->error.empty()) {
+          std::fprintf(stderr, "tracker-ui: %s\n", snap->error.c_str());
+          exit_code = 2;
+          break;
+        }
+        if (!view.fatal_error().empty()) {
+          std::fprintf(stderr, "tracker-ui: %s\n", view.fatal_error().c_str());
+          exit_code = 2;
+          break;
+        }
+        if (view.ready()) {
+          if (!write_png(opts.screenshot, fw, fh)) {
+            std::fprintf(stderr, "tracker-ui: cannot write %s\n", opts.screenshot.c_str());
+            exit_code = 2;
+          }
+          break;
+        }
+        if (std::chrono::steady_clock::now() - start > std::chrono::seconds(60)) {
+          std::fprintf(stderr, "tracker-ui: timed out after 60 s waiting for the data to load\n");
+          exit_code = 1;
+          break;
+        }
+      }
+      glfwSwapBuffers(win);
+    }
+  }
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(win);
+  glfwTerminate();
+  return exit_code;
+}
+
+}  // namespace tracker::ui

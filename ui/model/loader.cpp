@@ -1,0 +1,253 @@
+// loader.cpp — the background reader: catalog refresh, incremental series growth, bucket
+// requests for the visible charts, and publication of immutable snapshots.
+#include "model/loader.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace tracker::ui {
+
+namespace {
+constexpr std::uint64_t evict_after_polls = 30;  // a series nobody wants for ~30 s is dropped
+constexpr auto runs_reread_interval = std::chrono::seconds(5);  // live "crashed" detection
+}  // namespace
+
+std::shared_ptr<const series_data> snapshot::find(const std::string& run, const std::string& key) const {
+  auto it = series.find({run, key});
+  return it == series.end() ? nullptr : it->second;
+}
+
+loader_core::loader_core(store_source source) : source_(std::move(source)) {}
+
+bool loader_core::set_wants(std::vector<series_want> wants) {
+  if (wants == wants_) return false;
+  wants_ = std::move(wants);
+  return true;
+}
+
+void loader_core::refresh_catalog(std::uint64_t version) {
+  std::vector<run_info> runs = source_.runs();
+  // Summaries change only for runs that are (or were) live, or that are new.
+  std::vector<std::string> reread;
+  std::map<std::string, std::vector<metric_summary>> summaries;
+  for (const run_info& r : runs) {
+    const run_row* old = cat_ ? cat_->find(r.id) : nullptr;
+    if (!old || old->live() || r.status == run_status::running || r.stored_status == run_status::running) {
+      reread.push_back(r.id);
+    } else {
+      auto& v = summaries[r.id];
+      for (const auto& [k, m] : old->metrics) v.push_back(m);
+    }
+  }
+  for (auto& [id, v] : source_.summaries(reread)) summaries[id] = std::move(v);
+  cat_ = std::make_shared<const catalog>(build_catalog(std::move(runs), std::move(summaries), version));
+  last_runs_read_ = std::chrono::steady_clock::now();
+}
+
+bool loader_core::grow_live_series() {
+  bool changed = false;
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    const run_row* row = cat_->find(it->first.first);
+    if (!row) {
+      it = cache_.erase(it);
+      changed = true;
+      continue;
+    }
+    auto m = row->metrics.find(it->first.second);
+    if (m != row->metrics.end() && m->second.count > it->second->count) {
+      // Copy on write: the published snapshot keeps the old version untouched.
+      auto s = std::make_shared<series_data>(*it->second);
+      std::int64_t old_last = s->last_step;
+      std::vector<point> pts = source_.points_after(s->run_id, s->key, s->last_step);
+      s->overview.append(pts);
+      s->overview.coarsen_to(2 * overview_target);
+      s->count = m->second.count;
+      if (!pts.empty()) s->last_step = std::max(s->last_step, pts.back().step);
+      if (s->detail_to >= old_last) {  // the zoomed view shows the tail: re-read it when needed
+        s->detail.clear();
+        s->detail_to = -1;
+      }
+      it->second = std::move(s);
+      changed = true;
+    }
+    ++it;
+  }
+  return changed;
+}
+
+bool loader_core::load_wanted() {
+  bool changed = false;
+  for (const series_want& w : wants_) {
+    series_id id{w.run_id, w.key};
+    last_wanted_[id] = generation_;
+    const run_row* row = cat_->find(w.run_id);
+    if (!row) continue;
+    auto m = row->metrics.find(w.key);
+    if (m == row->metrics.end()) continue;
+    const metric_summary& sum = m->second;
+    auto it = cache_.find(id);
+    if (it == cache_.end()) {
+      auto s = std::make_shared<series_data>();
+      s->run_id = w.run_id;
+      s->key = w.key;
+      s->run_start = row->info.created_at;
+      s->first_step = sum.first_step;
+      if (sum.count <= raw_limit) {
+        s->overview.buckets = source_.raw(w.run_id, w.key);
+      } else {
+        auto first = source_.raw(w.run_id, w.key, sum.first_step, sum.first_step);
+        double t0 = first.empty() ? row->info.created_at : first.front().t_first;
+        s->overview.buckets = source_.buckets(w.run_id, w.key, sum.first_step, sum.last_step, overview_target,
+                                              sum.first_step, t0, sum.last_step, sum.last_time);
+      }
+      for (const span_bucket& b : s->overview.buckets)
+        s->overview.step_width = std::max(s->overview.step_width, b.step_end - b.step_begin + 1);
+      s->overview.coarsen_to(2 * overview_target);
+      s->count = 0;
+      for (const span_bucket& b : s->overview.buckets) s->count += b.count;
+      s->count = std::max(s->count, sum.count);
+      s->last_step = s->overview.buckets.empty() ? -1 : s->overview.buckets.back().last_step;
+      it = cache_.emplace(id, std::move(s)).first;
+      changed = true;
+    }
+    const series_data& s = *it->second;
+    detail_plan plan = plan_detail(s, steps_for_x(s, w.axis, w.x0, w.x1), w.width_px);
+    if (plan.need) {
+      auto copy = std::make_shared<series_data>(s);
+      double t0 = s.overview.buckets.empty() ? s.run_start : s.overview.buckets.front().t_first;
+      double t1 = s.overview.buckets.empty() ? s.run_start : s.overview.buckets.back().t_last;
+      copy->detail = source_.buckets(w.run_id, w.key, plan.from, plan.to, plan.max_buckets, s.first_step, t0,
+                                     s.last_step, t1);
+      copy->detail_from = plan.from;
+      copy->detail_to = plan.to;
+      it->second = std::move(copy);
+      changed = true;
+    }
+  }
+  // Forget series no chart has wanted for a while: memory follows what is on screen.
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    auto lw = last_wanted_.find(it->first);
+    if (lw == last_wanted_.end() || generation_ - lw->second > evict_after_polls) {
+      last_wanted_.erase(it->first);
+      it = cache_.erase(it);
+      changed = true;
+    } else {
+      ++it;
+    }
+  }
+  return changed;
+}
+
+void loader_core::publish(bool settled) {
+  auto s = std::make_shared<snapshot>();
+  s->generation = ++generation_;
+  s->cat = cat_;
+  for (auto& [id, data] : cache_) s->series.emplace(id, data);
+  s->loaded = true;
+  s->settled = settled;
+  snap_ = std::move(s);
+}
+
+bool loader_core::poll() {
+  bool changed = false;
+  std::uint64_t v = source_.data_version();
+  bool any_live = cat_ && std::any_of(cat_->runs.begin(), cat_->runs.end(), [](const run_row& r) { return r.live(); });
+  bool reread_runs = any_live && std::chrono::steady_clock::now() - last_runs_read_ > runs_reread_interval;
+  if (!have_version_ || v != version_ || reread_runs) {
+    refresh_catalog(v);
+    version_ = v;
+    have_version_ = true;
+    grow_live_series();
+    changed = true;
+  }
+  ++generation_;  // counts polls for eviction; publish() bumps it again
+  changed |= load_wanted();
+  if (changed || !snap_->loaded || !snap_->settled) publish(true);
+  return changed;
+}
+
+// ---- the thread ----------------------------------------------------------------------------------
+
+loader::loader(std::string store_dir, std::chrono::milliseconds poll_interval)
+    : dir_(std::move(store_dir)), interval_(poll_interval), thread_([this] { run(); }) {}
+
+loader::~loader() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+std::shared_ptr<const snapshot> loader::latest() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return snap_;
+}
+
+void loader::want(std::vector<series_want> wants) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (wants == wants_) return;
+    wants_ = std::move(wants);
+    wants_changed_ = true;
+    // Until the thread has served the new wants, the data on hand is not settled.
+    if (snap_->settled) {
+      auto s = std::make_shared<snapshot>(*snap_);
+      s->settled = false;
+      snap_ = std::move(s);
+    }
+  }
+  cv_.notify_all();
+}
+
+void loader::refresh_now() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+void loader::run() {
+  std::unique_ptr<loader_core> core;
+  auto publish_error = [&](const std::string& message) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto s = std::make_shared<snapshot>(*snap_);
+    s->error = message;
+    s->generation++;
+    snap_ = std::move(s);
+  };
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (stop_) return;
+    }
+    try {
+      if (!core) core = std::make_unique<loader_core>(store_source::open(dir_));
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        core->set_wants(wants_);
+        wants_changed_ = false;
+      }
+      core->poll();
+      std::lock_guard<std::mutex> lock(mu_);
+      // A want that arrived during the poll is not settled yet.
+      if (wants_changed_ && core->latest()->settled) {
+        auto s = std::make_shared<snapshot>(*core->latest());
+        s->settled = false;
+        snap_ = std::move(s);
+      } else {
+        snap_ = core->latest();
+      }
+    } catch (const std::exception& e) {
+      core.reset();  // reopen on the next round (the store may appear or be repaired)
+      publish_error(e.what());
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, interval_, [&] { return stop_ || wake_ || wants_changed_; });
+    wake_ = false;
+  }
+}
+
+}  // namespace tracker::ui

@@ -1,0 +1,135 @@
+// loader.hpp — reads the store off the frame thread and hands immutable snapshots to it.
+//
+// Lifecycle:
+//   1. loader L(store_dir);            starts the thread; it opens the store (errors land in
+//                                      snapshot::error, never in an exception on the frame)
+//   2. each frame: auto s = L.latest();   a shared_ptr<const snapshot>: read it without locks
+//                  L.want(requests);       the series the visible charts need (cheap when equal
+//                                          to the last call; wakes the thread when not)
+//   3. ~loader()                       stops and joins the thread
+//
+// The thread polls store_source::data_version() about once a second; only when it changed
+// does it re-read the runs list, the summaries of live or new runs, and, for every cached
+// series of a run that grew, the points after the last step it read (loader_core::poll).
+// loader_core is the same work without a thread, for tests and benchmarks.
+#pragma once
+
+#include "model/catalog.hpp"
+#include "model/series.hpp"
+#include "model/store_source.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace tracker::ui {
+
+// What a visible chart needs of one run's series.
+struct series_want {
+  std::string run_id;
+  std::string key;
+  x_axis axis = x_axis::step;
+  double x0 = std::numeric_limits<double>::quiet_NaN();  // visible x-range; NaN: all
+  double x1 = std::numeric_limits<double>::quiet_NaN();
+  int width_px = 800;
+  bool operator==(const series_want&) const = default;
+};
+
+using series_id = std::pair<std::string, std::string>;  // (run id, key)
+
+struct snapshot {
+  std::uint64_t generation = 0;  // increases with every publication
+  std::shared_ptr<const catalog> cat = std::make_shared<catalog>();
+  std::map<series_id, std::shared_ptr<const series_data>> series;
+  std::string error;     // the store could not be opened or read (shown in the window)
+  bool loaded = false;   // the catalog was read at least once
+  bool settled = false;  // every wanted series is loaded at the resolution it needs
+  std::shared_ptr<const series_data> find(const std::string& run, const std::string& key) const;
+};
+
+// What the views read from: the loader thread in the app, a synchronous feed in tests.
+class data_feed {
+ public:
+  virtual ~data_feed() = default;
+  virtual std::shared_ptr<const snapshot> latest() const = 0;
+  virtual void want(std::vector<series_want> wants) = 0;
+  virtual void refresh_now() {}
+};
+
+class loader_core {
+ public:
+  explicit loader_core(store_source source);
+  // Replaces the wanted series; returns true when it differs from the previous wants.
+  bool set_wants(std::vector<series_want> wants);
+  // One round: refresh what changed, load what is wanted and missing. Returns true when a new
+  // snapshot was published. Throws tracker::error when the store fails.
+  bool poll();
+  std::shared_ptr<const snapshot> latest() const { return snap_; }
+  store_source& source() { return source_; }
+
+ private:
+  void refresh_catalog(std::uint64_t version);
+  bool grow_live_series();
+  bool load_wanted();
+  void publish(bool settled);
+
+  store_source source_;
+  std::vector<series_want> wants_;
+  std::shared_ptr<const catalog> cat_;
+  std::map<series_id, std::shared_ptr<series_data>> cache_;  // owned here, copied on publish
+  std::map<series_id, std::uint64_t> last_wanted_;           // generation it was last wanted
+  std::uint64_t version_ = 0;
+  bool have_version_ = false;
+  std::chrono::steady_clock::time_point last_runs_read_{};
+  std::shared_ptr<const snapshot> snap_ = std::make_shared<snapshot>();
+  std::uint64_t generation_ = 0;
+};
+
+class loader final : public data_feed {
+ public:
+  explicit loader(std::string store_dir, std::chrono::milliseconds poll_interval = std::chrono::milliseconds(1000));
+  ~loader();
+  loader(const loader&) = delete;
+  loader& operator=(const loader&) = delete;
+
+  std::shared_ptr<const snapshot> latest() const override;
+  void want(std::vector<series_want> wants) override;
+  void refresh_now() override;  // poll at once (the "refresh" button)
+
+ private:
+  void run();
+  std::string dir_;
+  std::chrono::milliseconds interval_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::shared_ptr<const snapshot> snap_ = std::make_shared<snapshot>();
+  std::vector<series_want> wants_;
+  bool wants_changed_ = false;
+  bool wake_ = false;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// A data_feed without a thread: want() records, pump() polls. For tests and benchmarks that
+// need to know exactly when the data arrived.
+class sync_feed final : public data_feed {
+ public:
+  explicit sync_feed(store_source source) : core_(std::move(source)) {}
+  std::shared_ptr<const snapshot> latest() const override { return core_.latest(); }
+  void want(std::vector<series_want> wants) override { core_.set_wants(std::move(wants)); }
+  bool pump() { return core_.poll(); }
+  loader_core& core() { return core_; }
+
+ private:
+  loader_core core_;
+};
+
+}  // namespace tracker::ui

@@ -1,0 +1,120 @@
+// options.cpp — command-line parsing for tracker-ui.
+#include "model/options.hpp"
+
+#include "model/store_source.hpp"
+
+#include <stdexcept>
+
+namespace tracker::ui {
+
+std::optional<view_id> parse_view(std::string_view name) noexcept {
+  for (const view_info& v : view_table)
+    if (name == v.name) return v.id;
+  return std::nullopt;
+}
+
+const view_info& info(view_id v) noexcept {
+  for (const view_info& i : view_table)
+    if (i.id == v) return i;
+  return view_table[0];
+}
+
+std::string view_names() {
+  std::string out;
+  for (const view_info& v : view_table) out += (out.empty() ? "" : "|") + std::string(v.name);
+  return out;
+}
+
+std::string usage() {
+  return "usage: tracker-ui [--store DIR]\n"
+         "       tracker-ui [--store DIR] --screenshot FILE.png --view " + view_names() + "\n"
+         "                  [--runs A,B,...] [--keys K1,K2,...] [--x step|relative|wall]\n"
+         "                  [--smoothing W] [--width W --height H]\n"
+         "--store DIR   the store (default: $TRACKER_DIR, else ./tracker-store)\n"
+         "--runs        run ids, unique names or 'latest' (default: latest)\n"
+         "--keys        only these charts; one key fills the view\n"
+         "--smoothing   exponential moving average weight, 0..0.999 (default 0.6)\n";
+}
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+double to_double(const std::string& flag, const std::string& v) {
+  try {
+    std::size_t used = 0;
+    double d = std::stod(v, &used);
+    if (used == v.size()) return d;
+  } catch (...) {
+  }
+  throw std::invalid_argument(flag + " expects a number, got '" + v + "'");
+}
+
+}  // namespace
+
+app_options parse_options(const std::vector<std::string>& args) {
+  app_options o;
+  o.store = default_store_dir();
+  bool have_view = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      o.help = true;
+    } else if (a == "--store") {
+      o.store = value();
+    } else if (a == "--screenshot") {
+      o.screenshot = value();
+      if (o.screenshot.empty()) throw std::invalid_argument("--screenshot needs a file name");
+    } else if (a == "--view") {
+      std::string v = value();
+      auto id = parse_view(v);
+      if (!id) throw std::invalid_argument("unknown view '" + v + "' (expected " + view_names() + ")");
+      o.view = *id;
+      have_view = true;
+    } else if (a == "--runs") {
+      o.runs = split_list(value());
+      if (o.runs.empty()) throw std::invalid_argument("--runs needs at least one run");
+    } else if (a == "--keys") {
+      o.keys = split_list(value());
+      if (o.keys.empty()) throw std::invalid_argument("--keys needs at least one key");
+    } else if (a == "--x") {
+      std::string v = value();
+      auto ax = parse_x_axis(v);
+      if (!ax) throw std::invalid_argument("unknown x-axis '" + v + "' (expected step|relative|wall)");
+      o.axis = *ax;
+    } else if (a == "--smoothing") {
+      o.smoothing = to_double(a, value());
+      if (!(o.smoothing >= 0 && o.smoothing <= 0.999))
+        throw std::invalid_argument("--smoothing must be between 0 and 0.999");
+    } else if (a == "--width" || a == "--height") {
+      double d = to_double(a, value());
+      if (d < 320 || d > 8192 || d != static_cast<int>(d))
+        throw std::invalid_argument(a + " must be a whole number of pixels between 320 and 8192");
+      (a == "--width" ? o.width : o.height) = static_cast<int>(d);
+    } else {
+      throw std::invalid_argument("unknown argument '" + a + "'");
+    }
+  }
+  if (!o.screenshot.empty() && !have_view)
+    throw std::invalid_argument("--screenshot needs --view " + view_names());
+  return o;
+}
+
+}  // namespace tracker::ui

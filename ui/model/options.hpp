@@ -1,0 +1,51 @@
+// options.hpp — tracker-ui's command line and the list of views (kept here, in one place:
+// part 2 adds confusion|samples|compare|histograms|parameters, production monitoring adds
+// production — each is one row in view_table below and one view file).
+#pragma once
+
+#include "model/series.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tracker::ui {
+
+enum class view_id : std::uint8_t { runs, charts };
+
+struct view_info {
+  view_id id;
+  const char* name;   // the --view value
+  const char* title;  // the tab title
+};
+
+inline constexpr view_info view_table[] = {
+    {view_id::runs, "runs", "Runs"},
+    {view_id::charts, "charts", "Charts"},
+};
+
+std::optional<view_id> parse_view(std::string_view name) noexcept;
+const view_info& info(view_id v) noexcept;
+std::string view_names();  // "runs|charts"
+
+struct app_options {
+  std::string store;                 // --store, else $TRACKER_DIR, else ./tracker-store
+  std::string screenshot;            // --screenshot FILE.png (empty: interactive)
+  view_id view = view_id::runs;      // --view
+  std::vector<std::string> runs;     // --runs A,B,... (ids, unique names, latest)
+  std::vector<std::string> keys;     // --keys K1,K2,...
+  x_axis axis = x_axis::step;        // --x
+  double smoothing = 0.6;            // --smoothing W (0..0.999)
+  int width = 1600;                  // --width / --height
+  int height = 1000;
+  bool help = false;
+};
+
+// Parses argv[1..]. Throws std::invalid_argument with a message that names the problem.
+app_options parse_options(const std::vector<std::string>& args);
+std::string usage();
+
+}  // namespace tracker::ui

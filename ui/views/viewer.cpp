@@ -1,0 +1,165 @@
+// viewer.cpp — the frame: the tab bar over the view table, the status bar, store errors,
+// and the readiness rule of screenshot mode.
+#include "views/viewer.hpp"
+
+#include "widgets/theme.hpp"
+
+#include <imgui.h>
+
+#include <chrono>
+#include <ctime>
+
+namespace tracker::ui {
+
+viewer::viewer(data_feed& feed, const app_options& opts) : feed_(feed), opts_(opts), view_(opts.view) {
+  chart_.axis = opts.axis;
+  chart_.smoothing = static_cast<float>(opts.smoothing);
+  range_axis_ = opts.axis;
+  if (opts.keys.size() == 1) chart_.columns = 1;
+  snap_ = feed_.latest();
+}
+
+void viewer::set_view(view_id v) {
+  view_ = v;
+  view_requested_ = true;
+}
+
+std::uint32_t viewer::color_of(const std::string& run_id) const {
+  auto it = color_override_.find(run_id);
+  if (it != color_override_.end()) return it->second;
+  const run_row* row = snap_ ? snap_->cat->find(run_id) : nullptr;
+  return row ? row->color : run_color(run_id);
+}
+
+void viewer::apply_initial_selection() {
+  if (initial_selection_done_ || !snap_->loaded) return;
+  initial_selection_done_ = true;
+  const catalog& cat = *snap_->cat;
+  std::vector<std::string> refs = opts_.runs.empty() ? std::vector<std::string>{"latest"} : opts_.runs;
+  std::vector<std::string> ids;
+  for (const std::string& ref : refs) {
+    std::string why;
+    auto id = cat.resolve(ref, &why);
+    if (!id) {
+      // An empty store with no --runs is not an error interactively: there is nothing to select.
+      if (!(opts_.runs.empty() && cat.runs.empty())) fatal_ = "--runs " + ref + ": " + why;
+      else fatal_ = "the store has no runs";
+      continue;
+    }
+    ids.push_back(*id);
+  }
+  sel_.set(ids);
+  if (!ids.empty()) focused_ = ids.front();
+}
+
+void viewer::set_filter(const std::string& text) {
+  filter_text_ = text;
+  filter_parse_result r = parse_filter(text);
+  if (r.ok) {
+    filter_ = std::move(r.expr);
+    filter_error_.clear();
+  } else {
+    filter_error_ = r.error;  // keep the last valid filter applied while the user types
+  }
+  rows_dirty_ = true;
+}
+
+void viewer::frame() {
+  snap_ = feed_.latest();
+  apply_initial_selection();
+  if (snap_->loaded) sel_.retain(*snap_->cat);
+  drawn_.clear();
+
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->WorkPos);
+  ImGui::SetNextWindowSize(vp->WorkSize);
+  ImGui::Begin("tracker-ui", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus);
+
+  if (!snap_->loaded) {
+    draw_store_error();
+    ImGui::End();
+    ready_ = false;
+    return;
+  }
+
+  const float status_h = ImGui::GetFrameHeight() + 6;
+  ImGui::BeginChild("main", ImVec2(0, -status_h), false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+  if (ImGui::BeginTabBar("views")) {
+    for (const view_info& v : view_table) {
+      ImGuiTabItemFlags flags = 0;
+      if (view_requested_ && v.id == view_) flags |= ImGuiTabItemFlags_SetSelected;
+      if (ImGui::BeginTabItem(v.title, nullptr, flags)) {
+        if (!view_requested_) view_ = v.id;
+        switch (v.id) {
+          case view_id::runs: draw_runs_view(); break;
+          case view_id::charts: draw_charts_view(); break;
+        }
+        ImGui::EndTabItem();
+      }
+    }
+    view_requested_ = false;
+    ImGui::EndTabBar();
+  }
+  ImGui::EndChild();
+  draw_status_bar();
+  ImGui::End();
+
+  // Only the charts view asks for series; other views let the loader forget them.
+  if (view_ != view_id::charts) {
+    if (!last_wants_.empty()) feed_.want({});
+    last_wants_.clear();
+  }
+  // Ready after the data on screen has been complete for a few frames (layout settles first).
+  bool settled = snap_->loaded && snap_->settled && initial_selection_done_;
+  settled_frames_ = settled ? settled_frames_ + 1 : 0;
+  ready_ = settled_frames_ >= 3;
+}
+
+void viewer::draw_store_error() {
+  const auto& tc = widgets::colors();
+  ImVec2 avail = ImGui::GetContentRegionAvail();
+  ImGui::SetCursorPos(ImVec2(avail.x * 0.2f, avail.y * 0.35f));
+  ImGui::BeginGroup();
+  if (snap_->error.empty()) {
+    ImGui::TextDisabled("Opening %s ...", opts_.store.c_str());
+  } else {
+    ImGui::TextColored(tc.error, "Cannot open the store");
+    ImGui::Spacing();
+    ImGui::PushTextWrapPos(avail.x * 0.8f);
+    ImGui::TextUnformatted(snap_->error.c_str());
+    ImGui::Spacing();
+    ImGui::TextDisabled("tracker-ui retries every second; it never writes to the store.");
+    ImGui::PopTextWrapPos();
+  }
+  ImGui::EndGroup();
+}
+
+void viewer::draw_status_bar() {
+  const auto& tc = widgets::colors();
+  const catalog& cat = *snap_->cat;
+  std::size_t live = 0;
+  for (const run_row& r : cat.runs) live += r.live();
+  ImGui::Separator();
+  ImGui::TextDisabled("%s", opts_.store.c_str());
+  ImGui::SameLine();
+  ImGui::TextDisabled("|  %zu runs  |  %zu selected", cat.runs.size(), sel_.size());
+  if (live) {
+    ImGui::SameLine();
+    float pulse = 0.6f + 0.4f * std::sin(float(ImGui::GetTime()) * 4.0f);
+    ImVec4 c = tc.running;
+    c.w = pulse;
+    ImGui::TextColored(c, "|  live: %zu running, refreshing every second", live);
+  }
+  if (!snap_->error.empty()) {
+    ImGui::SameLine();
+    ImGui::TextColored(tc.error, "|  %s", snap_->error.c_str());
+  }
+  if (!fatal_.empty()) {
+    ImGui::SameLine();
+    ImGui::TextColored(tc.error, "|  %s", fatal_.c_str());
+  }
+}
+
+}  // namespace tracker::ui

@@ -1,0 +1,140 @@
+// viewer.hpp — the viewer: one class, one file per panel (Tracy's split).
+//
+//   viewer.cpp        the frame: tab bar over view_table, status bar, store errors
+//   runs_view.cpp     the runs table, filter box, grouping, details panel
+//   charts_view.cpp   chart sections, search, pins, toolbar, grouped lines
+//
+// A viewer reads a data_feed (the loader thread, or a synchronous feed in tests) and draws
+// into the current ImGui context; it owns view state only (selection, filter, sort, chart
+// ranges), never store data. Part 2 views (confusion, samples, compare, histograms,
+// parameters) are further draw_*_view files and rows of view_table (model/options.hpp).
+//
+// Lifecycle: construct with a feed and the options; call frame() between ImGui::NewFrame()
+// and ImGui::Render(); ready() tells screenshot mode that the data on screen is complete.
+#pragma once
+
+#include "model/catalog.hpp"
+#include "model/filter.hpp"
+#include "model/loader.hpp"
+#include "model/options.hpp"
+#include "widgets/chart.hpp"
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace tracker::ui {
+
+struct chart_settings {
+  x_axis axis = x_axis::step;
+  float smoothing = 0.6f;
+  bool log_y = false;
+  bool ignore_outliers = false;
+  bool link_x = true;
+  enum class grouping : std::uint8_t { none, all, config } group = grouping::none;
+  std::string group_key;        // config key when group == config
+  bool band_stddev = false;     // group band: +-1 std (else min..max)
+  std::string search;           // substring, or a regex when search_regex
+  bool search_regex = false;
+  int columns = 3;
+};
+
+class viewer {
+ public:
+  viewer(data_feed& feed, const app_options& opts);
+
+  // Draws one frame of the whole viewer into the current ImGui context (full viewport).
+  void frame();
+
+  view_id active_view() const { return view_; }
+  void set_view(view_id v);
+  // Screenshot mode: true once the catalog is loaded, the initial selection is applied and
+  // every series the visible charts want is loaded at the resolution they need.
+  bool ready() const { return ready_; }
+  // A problem that makes a screenshot meaningless (store error, unknown --runs); empty if none.
+  const std::string& fatal_error() const { return fatal_; }
+
+  // ---- for tests -------------------------------------------------------------------------------
+  selection& selected() { return sel_; }
+  const std::vector<std::size_t>& visible_rows() const { return rows_; }
+  const std::string& filter_error() const { return filter_error_; }
+  void set_filter(const std::string& text);
+  chart_settings& charts() { return chart_; }
+  struct drawn_chart {
+    std::string key;
+    widgets::chart_result result;
+    std::size_t lines = 0;
+  };
+  const std::vector<drawn_chart>& drawn_charts() const { return drawn_; }
+  std::uint32_t color_of(const std::string& run_id) const;
+
+ private:
+  // viewer.cpp
+  void apply_initial_selection();
+  void draw_status_bar();
+  void draw_store_error();
+  // runs_view.cpp
+  void draw_runs_view();
+  void draw_runs_toolbar();
+  void draw_runs_table(float height);
+  void draw_run_details(const run_row& row);
+  void draw_columns_popup();
+  void refresh_rows();
+  void draw_color_swatch(const std::string& id, float size);
+  // charts_view.cpp
+  void draw_charts_view();
+  void draw_charts_toolbar();
+  void draw_selected_runs_panel();
+  std::vector<std::string> chart_keys() const;
+  void draw_chart(const std::string& key, ImVec2 size, std::vector<series_want>& wants);
+  const plot_series* plot_for(const std::string& run_id, const std::string& key);
+
+  data_feed& feed_;
+  app_options opts_;
+  std::shared_ptr<const snapshot> snap_;
+  view_id view_ = view_id::runs;
+  bool view_requested_ = true;  // select the tab once (from --view or set_view)
+  bool ready_ = false;
+  int settled_frames_ = 0;
+  std::string fatal_;
+  bool initial_selection_done_ = false;
+
+  // runs view
+  selection sel_;
+  std::string focused_;  // the run whose details are shown
+  std::string filter_text_;
+  std::string filter_error_;
+  run_filter_expr filter_;
+  std::vector<sort_spec> sort_;
+  std::vector<column_ref> extra_columns_;
+  bool extra_columns_initialised_ = false;
+  group_by group_;
+  std::vector<std::size_t> rows_;  // filtered + sorted indices into the catalog
+  std::uint64_t rows_generation_ = ~0ull;
+  bool rows_dirty_ = true;
+  bool show_details_ = true;
+  std::map<std::string, std::uint32_t> color_override_;
+
+  // charts view
+  chart_settings chart_;
+  std::string search_error_;
+  std::set<std::string> pinned_;
+  widgets::chart_range linked_range_;
+  std::map<std::string, widgets::chart_range> own_range_;
+  std::map<std::string, widgets::chart_state> chart_state_;
+  std::map<std::string, int> plot_width_;  // from the last frame, for bucket requests
+  struct plot_cache_entry {
+    std::shared_ptr<const series_data> source;
+    x_axis axis;
+    float smoothing;
+    plot_series plot;
+  };
+  std::map<series_id, plot_cache_entry> plots_;
+  std::vector<drawn_chart> drawn_;
+  std::vector<series_want> last_wants_;
+  x_axis range_axis_ = x_axis::step;  // the axis the stored ranges are in
+};
+
+}  // namespace tracker::ui
