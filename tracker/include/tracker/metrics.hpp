@@ -335,7 +335,7 @@ void log_table(run& r, std::string_view key, const table& t,
 //      "index_type": "uint32", "index": "<base64>"}          (absent when the indices are 0..count-1)
 //     Samples are in dataset-index order. label_type is "uint8" (<= 256 classes) or "uint16";
 //     values are little-endian. A loss is the upper half of the IEEE float32 (bfloat16, rounded
-//     to nearest even: ~3 significant digits, float32's range, NaN/Inf kept). index lists the
+//     to nearest even: relative error <= 2^-8 (0.4%), float32's range, NaN/Inf kept). index lists the
 //     dataset index of each sample, increasing, when it is not simply the position.
 
 inline constexpr std::string_view kind_predictions = "predictions";
