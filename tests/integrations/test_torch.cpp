@@ -240,8 +240,55 @@ TEST_CASE("classification_evaluator: synthetic logits match hand-computed metric
     CHECK(png.pixels == std::vector<std::uint8_t>{0, 85, 170, 255});
   }
 
+  SECTION("per-sample predictions: every sample, logged as val/predictions in dataset-index order") {
+    const metrics::predictions& pr = eval.predictions();
+    REQUIRE(pr.size() == 6);
+    CHECK(pr.dataset_index() == std::vector<std::uint32_t>{0, 1, 2, 100, 101, 102});
+    CHECK(pr.true_class() == std::vector<std::uint16_t>{0, 2, 2, 1, 1, 0});
+    CHECK(pr.predicted_class() == std::vector<std::uint16_t>{0, 1, 2, 0, 0, 1});  // the argmax column above
+    for (std::size_t i = 0; i < 6; ++i)
+      CHECK(pr.loss()[i] == Approx(-std::log(p[i][static_cast<std::size_t>(target[i])])).epsilon(1e-6));
+    CHECK(pr.confusion() == eval.confusion());
+
+    tracker_test::temp_dir dir;
+    std::string run_id;
+    {
+      tracker::run run = open_run(dir.store());
+      run_id = run.id();
+      eval.log_to(run, "val", 7);
+      run.finish();
+    }
+    const tracker::reader rd = tracker::reader::open(dir.store());
+    const auto rec = rd.object(run_id, "val/predictions", 7);
+    REQUIRE(rec.has_value());
+    CHECK(rec->kind == "predictions");
+    const auto back = metrics::predictions::from_json(nlohmann::json::parse(rec->body_json));
+    CHECK(back.labels() == std::vector<std::string>{"a", "b", "c"});
+    CHECK(back.dataset_index() == pr.dataset_index());
+    CHECK(back.true_class() == pr.true_class());
+    CHECK(back.predicted_class() == pr.predicted_class());
+    for (std::size_t i = 0; i < 6; ++i)  // bfloat16 in the store: relative error <= 2^-8
+      CHECK(back.loss()[i] == Approx(pr.loss()[i]).epsilon(1.0 / 256));
+
+    // Off: nothing recorded, nothing logged.
+    tracker::torch::evaluator_options off = opts;
+    off.record_predictions = false;
+    tracker::torch::classification_evaluator e3({"a", "b", "c"}, off);
+    e3.add(logits, targets);
+    CHECK(e3.predictions().empty());
+    std::string off_id;
+    {
+      tracker::run run = open_run(dir.store());
+      off_id = run.id();
+      e3.log_to(run, "val", 1);
+      run.finish();
+    }
+    CHECK_FALSE(tracker::reader::open(dir.store()).object(off_id, "val/predictions").has_value());
+  }
+
   SECTION("reset starts a new pass") {
     eval.reset();
+    CHECK(eval.predictions().empty());
     CHECK(eval.samples() == 0);
     CHECK(eval.confusion().total() == 0);
     CHECK(eval.worst().empty());
@@ -464,6 +511,18 @@ TEST_CASE("the Fashion-MNIST example trains, logs, saves the model and prints th
   CHECK(m.labels() == fashion_labels);
   CHECK(m.total() == 500);
   CHECK(static_cast<double>(m.correct()) / 500.0 == Approx(acc->last));
+
+  // Per-sample predictions are on by default: every test sample, compact, and they agree with
+  // the confusion matrix of the same pass.
+  auto preds_rec = rd.object(info.id, "val/predictions");
+  REQUIRE(preds_rec.has_value());
+  CHECK(preds_rec->step == last_step);
+  CHECK(preds_rec->body_json.size() < 4000);  // 5.3 bytes per sample plus ~0.3 KB of labels and keys
+  const auto preds = metrics::predictions::from_json(nlohmann::json::parse(preds_rec->body_json));
+  CHECK(preds.size() == 500);
+  CHECK(preds.labels() == fashion_labels);
+  CHECK(preds.confusion() == m);
+  CHECK(preds.dataset_index().back() == 499);
 
   const metrics::table t = read_table(rd, info.id, "val/misclassified");
   CHECK(t.size() == 64);

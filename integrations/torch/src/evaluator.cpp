@@ -148,12 +148,14 @@ struct classification_evaluator::impl {
   double loss_sum = 0;
   std::int64_t seen = 0;
   std::vector<kept> heap;  // the kept samples; a heap whose front is the least bad (by worse())
+  metrics::predictions preds;  // every sample, when options.record_predictions
 };
 
 classification_evaluator::classification_evaluator(std::vector<std::string> class_names,
                                                    evaluator_options options)
     : impl_(std::make_unique<impl>()) {
-  impl_->cm = metrics::confusion_matrix(std::move(class_names));  // validates the names
+  impl_->preds = metrics::predictions(class_names);  // validates the names (<= 65,536)
+  impl_->cm = metrics::confusion_matrix(std::move(class_names));
   impl_->options = std::move(options);
 }
 
@@ -189,6 +191,10 @@ void classification_evaluator::add(const at::Tensor& logits, const at::Tensor& t
   if (!dataset_indices.empty() && dataset_indices.size() != static_cast<std::size_t>(n))
     invalid("dataset_indices must be empty or have one entry per sample (" + std::to_string(n) +
             "), got " + std::to_string(dataset_indices.size()));
+  if (s.options.record_predictions)
+    for (std::int64_t idx : dataset_indices)
+      if (idx < 0 || idx > std::int64_t(0xffffffff))
+        invalid("dataset_indices must be in [0, 2^32) to record predictions, got " + std::to_string(idx));
   if (n == 0) return;
 
   c10::NoGradGuard no_grad;
@@ -213,6 +219,10 @@ void classification_evaluator::add(const at::Tensor& logits, const at::Tensor& t
 
   s.cm.add_all(t, p, static_cast<std::size_t>(n));  // checked above, cannot throw now
   for (std::int64_t i = 0; i < n; ++i) s.loss_sum += l[i];
+  if (s.options.record_predictions)  // classes and indices checked above
+    for (std::int64_t i = 0; i < n; ++i)
+      s.preds.add(t[i], p[i], l[i],
+                  dataset_indices.empty() ? s.seen + i : dataset_indices[static_cast<std::size_t>(i)]);
 
   const std::size_t k = s.options.top_k_worst;
   if (k > 0) {
@@ -249,6 +259,8 @@ double classification_evaluator::mean_loss() const noexcept {
 
 std::int64_t classification_evaluator::samples() const noexcept { return impl_->seen; }
 
+const metrics::predictions& classification_evaluator::predictions() const noexcept { return impl_->preds; }
+
 const evaluator_options& classification_evaluator::options() const noexcept { return impl_->options; }
 
 std::vector<worst_sample> classification_evaluator::worst() const {
@@ -273,6 +285,7 @@ void classification_evaluator::reset() {
   impl_->loss_sum = 0;
   impl_->seen = 0;
   impl_->heap.clear();
+  impl_->preds.clear();
 }
 
 void classification_evaluator::log_to(run& r, std::string_view prefix, std::int64_t step) const noexcept {
@@ -281,6 +294,8 @@ void classification_evaluator::log_to(run& r, std::string_view prefix, std::int6
     const std::string slash = p.empty() ? "" : p + "/";
     if (impl_->seen > 0) r.log(slash + "loss", mean_loss(), step);
     metrics::log_classification(r, p, impl_->cm, step);
+    if (impl_->options.record_predictions && !impl_->preds.empty())
+      metrics::log_predictions(r, slash + "predictions", impl_->preds, step);
     if (impl_->options.top_k_worst == 0) return;
 
     const auto& labels = impl_->cm.labels();
