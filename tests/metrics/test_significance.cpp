@@ -263,6 +263,13 @@ TEST_CASE("paired bootstrap: seeded and reproducible, interval width as the delt
     CHECK(c1.metrics[m].ci95 == c2.metrics[m].ci95);
     CHECK(c1.metrics[m].p_value == c2.metrics[m].p_value);
   }
+  // The thread count does not change a single number (one random stream per resample).
+  const sig::comparison one = compare(s, {.seed = 42, .threads = 1}), three = compare(s, {.seed = 42, .threads = 3});
+  for (std::size_t m = 0; m < c1.metrics.size(); ++m) {
+    CHECK(one.metrics[m].ci95 == c1.metrics[m].ci95);
+    CHECK(three.metrics[m].ci95 == c1.metrics[m].ci95);
+    CHECK(three.metrics[m].p_value == c1.metrics[m].p_value);
+  }
   const sig::comparison c3 = compare(s, {.seed = 43});
   CHECK_FALSE(c1.find("f1_macro")->ci95 == c3.find("f1_macro")->ci95);
   CHECK(c3.find("accuracy")->ci95->lo == Approx(0.004818).margin(4e-4));

@@ -12,7 +12,7 @@
 #include <cmath>
 #include <map>
 #include <numeric>
-#include <random>
+#include <thread>
 
 namespace tracker::significance {
 
@@ -168,6 +168,101 @@ struct evaluator {
   }
 };
 
+// ---- binomial draws -----------------------------------------------------------------------------
+// std::binomial_distribution costs ~400 ns per draw here (it rebuilds its tables for every new
+// (n, p), which the chain below always has) and differs between standard libraries. This is
+// PyTorch's sampler (aten/src/ATen/native/Distributions.h): Hörmann's BTRS transformed
+// rejection for n·min(p, 1−p) >= 10, inversion by geometric waiting times below — exact for
+// both, ~30 ns per draw, and the same numbers on every platform with IEEE doubles.
+
+// xoshiro256++ (Blackman & Vigna), seeded through splitmix64: one independent stream per
+// bootstrap resample (seed, resample index), so the result does not depend on how resamples
+// are spread over threads.
+class uniform01 {
+ public:
+  uniform01(std::uint64_t seed, std::uint64_t stream) {
+    std::uint64_t x = seed ^ (stream * 0x9E3779B97F4A7C15ull);
+    for (std::uint64_t& w : s_) {  // splitmix64
+      std::uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      w = z ^ (z >> 31);
+    }
+  }
+  double operator()() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
+
+ private:
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  std::uint64_t next() {
+    const std::uint64_t result = rotl(s_[0] + s_[3], 23) + s_[0];
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0], s_[3] ^= s_[1], s_[1] ^= s_[2], s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
+  std::uint64_t s_[4];
+};
+
+// log(k!) − Stirling's approximation of it, for BTRS.
+double stirling_tail(double k) {
+  static constexpr double table[] = {0.0810614667953272,  0.0413406959554092,  0.0276779256849983,
+                                     0.02079067210376509, 0.0166446911898211,  0.0138761288230707,
+                                     0.0118967099458917,  0.0104112652619720,  0.00925546218271273,
+                                     0.00833056343336287};
+  if (k <= 9) return table[static_cast<int>(k)];
+  const double kp1sq = (k + 1) * (k + 1);
+  return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1);
+}
+
+double binomial_btrs(double n, double p, uniform01& u) {
+  const double spq = std::sqrt(n * p * (1 - p));
+  const double b = 1.15 + 2.53 * spq;
+  const double a = -0.0873 + 0.0248 * b + 0.01 * p;
+  const double c = n * p + 0.5;
+  const double v_r = 0.92 - 4.2 / b;
+  const double log_r = std::log(p / (1 - p));
+  const double alpha = (2.83 + 5.1 / b) * spq;
+  const double m = std::floor((n + 1) * p);
+  // The parts of Hörmann's bound that do not depend on k, computed once (the slow path then
+  // needs 3 logarithms instead of 5).
+  const double log_nm1 = std::log(n - m + 1);
+  const double fixed = (m + 0.5) * (std::log(m + 1) - log_r - log_nm1) + (n + 1) * log_nm1 + stirling_tail(m) +
+                       stirling_tail(n - m);
+  for (;;) {
+    const double uu = u() - 0.5;
+    const double v = u();
+    const double us = 0.5 - std::fabs(uu);
+    const double k = std::floor((2 * a / us + b) * uu + c);
+    if (k < 0 || k > n) continue;
+    if (us >= 0.07 && v <= v_r) return k;
+    const double log_nk1 = std::log(n - k + 1);
+    const double bound = fixed - (n + 1) * log_nk1 + (k + 0.5) * (log_r + log_nk1 - std::log(k + 1)) -
+                         stirling_tail(k) - stirling_tail(n - k);
+    if (std::log(v * alpha / (a / (us * us) + b)) <= bound) return k;
+  }
+}
+
+double binomial_inversion(double n, double p, uniform01& u) {
+  const double log_q = std::log1p(-p);
+  double trials = 0, successes = 0;
+  for (;;) {
+    trials += std::ceil(std::log(u()) / log_q);  // waiting time to the next success
+    if (trials > n) return successes;
+    ++successes;
+  }
+}
+
+std::int64_t binomial(std::int64_t count, double p, uniform01& u) {
+  if (count <= 0 || p <= 0) return 0;
+  if (p >= 1) return count;
+  const double n = static_cast<double>(count);
+  if (p <= 0.5)
+    return static_cast<std::int64_t>(n * p >= 10 ? binomial_btrs(n, p, u) : binomial_inversion(n, p, u));
+  const double q = 1 - p;
+  return count - static_cast<std::int64_t>(n * q >= 10 ? binomial_btrs(n, q, u) : binomial_inversion(n, q, u));
+}
+
 // numpy.percentile(sorted, 100 q) with the default linear interpolation.
 double percentile(const std::vector<double>& sorted, double q) {
   const double pos = q * static_cast<double>(sorted.size() - 1);
@@ -252,27 +347,38 @@ comparison compare_paired(std::span<const std::uint16_t> truth, std::span<const 
   const std::size_t metrics_n = 2 + k, r_n = o.resamples;
   std::vector<std::vector<double>> diffs(metrics_n, std::vector<double>(r_n));
   if (r_n > 0) {
-    std::mt19937_64 rng(o.seed);
-    std::vector<double> ra, rb;
     // Tail sums: the chain draws triple i from what is left after triples 0..i-1.
     std::vector<std::int64_t> rest(triples.size() + 1, 0);
     for (std::size_t i = triples.size(); i-- > 0;) rest[i] = rest[i + 1] + triples[i].count;
-    for (std::size_t r = 0; r < r_n; ++r) {
-      std::int64_t left = out.samples;
-      for (std::size_t i = 0; i < triples.size(); ++i) {
-        if (left == 0 || i + 1 == triples.size()) {
-          counts[i] = left;
-          left = 0;
-          continue;
+    // Resamples r = first, first + step, ...: each with its own stream, so any split over
+    // threads gives the same numbers.
+    auto work = [&](std::size_t first, std::size_t step) {
+      evaluator wev(k);
+      std::vector<std::int64_t> draw(triples.size());
+      std::vector<double> ra, rb;
+      for (std::size_t r = first; r < r_n; r += step) {
+        uniform01 rng(o.seed, r);
+        std::int64_t left = out.samples;
+        for (std::size_t i = 0; i < triples.size(); ++i) {
+          if (left == 0 || i + 1 == triples.size()) {
+            draw[i] = left;
+            left = 0;
+            continue;
+          }
+          draw[i] = binomial(left, static_cast<double>(triples[i].count) / static_cast<double>(rest[i]), rng);
+          left -= draw[i];
         }
-        std::binomial_distribution<std::int64_t> draw(
-            left, static_cast<double>(triples[i].count) / static_cast<double>(rest[i]));
-        counts[i] = draw(rng);
-        left -= counts[i];
+        wev.run(triples, draw, ra, rb);
+        for (std::size_t m = 0; m < metrics_n; ++m) diffs[m][r] = rb[m] - ra[m];
       }
-      ev.run(triples, counts, ra, rb);
-      for (std::size_t m = 0; m < metrics_n; ++m) diffs[m][r] = rb[m] - ra[m];
-    }
+    };
+    std::size_t threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+    // Threads only pay off for real work: ~1 µs per triple and resample.
+    threads = std::min({threads, std::size_t{8}, 1 + triples.size() * r_n / 2'000'000});
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work, t, threads);
+    work(0, threads);
+    for (std::thread& t : pool) t.join();
   }
 
   for (std::size_t m = 0; m < metrics_n; ++m) {

@@ -19,8 +19,9 @@
 //   sig::comparison u = sig::compare_unpaired(cm_a, cm_b);
 //
 // Every function is pure computation (no I/O, no global state) and thread-safe. The bootstrap
-// is seeded: the same inputs and seed give the same intervals (with the same C++ standard
-// library: the binomial draws use std::binomial_distribution over std::mt19937_64).
+// is seeded: the same inputs and seed give the same intervals, whatever the thread count and
+// standard library (resample r draws from its own xoshiro256++ stream seeded by (seed, r);
+// binomials use PyTorch's BTRS/inversion sampler, not std::binomial_distribution).
 //
 // Definitions (docs/metrics.md, "Significance", has the derivations):
 //   * McNemar exact: with b = samples only A got right, c = samples only B got right, the
@@ -34,6 +35,7 @@
 //     percentile (numpy's linear interpolation); p = min(1, 2 · min(share of differences ≤ 0,
 //     share ≥ 0)). Resampling is done exactly on the counts of (true, A's, B's) class triples
 //     (a multinomial draw), which is what makes 1,000,000 samples × 10,000 resamples fast.
+//     Resamples run on options::threads threads (default: one per core).
 #pragma once
 
 #include <tracker/metrics.hpp>
@@ -92,7 +94,8 @@ interval newcombe_difference(std::int64_t successes_a, std::int64_t n_a, std::in
 struct options {
   mcnemar_variant test = mcnemar_variant::exact;  // for accuracy
   std::size_t resamples = 10'000;                 // paired bootstrap; 0 = no bootstrap
-  std::uint64_t seed = 0;                         // the bootstrap's std::mt19937_64 seed
+  std::uint64_t seed = 0;                         // the bootstrap's seed
+  std::size_t threads = 0;  // bootstrap threads; 0 = hardware concurrency (results do not depend on it)
   double alpha = 0.05;                            // significant = p_value < alpha
 };
 
