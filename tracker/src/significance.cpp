@@ -391,7 +391,10 @@ comparison compare_paired(std::span<const std::uint16_t> truth, std::span<const 
       for (double x : v) le0 += x <= 0, ge0 += x >= 0;
       std::sort(v.begin(), v.end());
       d.ci95 = interval{percentile(v, 0.025), percentile(v, 0.975)};
-      if (m > 0) d.p_value = std::min(1.0, 2.0 * static_cast<double>(std::min(le0, ge0)) / static_cast<double>(r_n));
+      // Monte Carlo p-value with the +1 correction (Davison & Hinkley 1997): never 0, at least
+      // 2 / (resamples + 1), since 10,000 resamples cannot show anything rarer.
+      if (m > 0)
+        d.p_value = std::min(1.0, 2.0 * static_cast<double>(std::min(le0, ge0) + 1) / static_cast<double>(r_n + 1));
     }
     if (m == 0) {
       d.test = to_string(o.test);

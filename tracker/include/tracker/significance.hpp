@@ -32,8 +32,8 @@
 //     continuity correction); p = 1 when b + c = 0.
 //   * paired bootstrap: resample the N samples with replacement (the same draw for A and B),
 //     recompute each metric for both runs, take B − A; the 95% interval is the 2.5th and 97.5th
-//     percentile (numpy's linear interpolation); p = min(1, 2 · min(share of differences ≤ 0,
-//     share ≥ 0)). Resampling is done exactly on the counts of (true, A's, B's) class triples
+//     percentile (numpy's linear interpolation); p = min(1, 2 · (min(#differences ≤ 0,
+//     #differences ≥ 0) + 1) / (resamples + 1)) — never below 2 / (resamples + 1). Resampling is done exactly on the counts of (true, A's, B's) class triples
 //     (a multinomial draw), which is what makes 1,000,000 samples × 10,000 resamples fast.
 //     Resamples run on options::threads threads (default: one per core).
 #pragma once
