@@ -438,3 +438,37 @@ TEST_CASE("tracker table prints per-sample predictions as CSV and JSON", "[cli][
   CHECK(doc.at("rows").size() == 200);
   CHECK(doc.at("rows").at(199) == json::parse(R"([199, "b", "a", 2.5])"));
 }
+
+TEST_CASE("baseline gates on keys with spaces and 'baseline' in them (regression: 'val/f1/Ankle boot')",
+          "[cli][significance]") {
+  tracker_test::temp_dir dir;
+  for (const char* name : {"main", "pr"}) {
+    tracker::options o;
+    o.name = name;
+    o.store = dir.store();
+    o.capture_git = false;
+    o.handle_signals = false;
+    tracker::run r = tracker::init(o);
+    metrics::predictions p({"Ankle boot", "Bag"});
+    for (int i = 0; i < 40; ++i) p.add(i % 2, i % 2);
+    metrics::log_classification(r, "val", p.confusion(), 1);
+    metrics::log_predictions(r, "val/predictions", p, 1);
+    r.log("baseline/acc", 0.5, 1);
+    r.finish();
+  }
+  const std::vector<std::string> store{"--store", dir.store()};
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.end(), store.begin(), store.end());
+    return cli_both(args);
+  };
+  cli_result r = run({"check", "pr", "--baseline", "main", "val/f1/Ankle boot >= baseline - 0.01", "--significant"});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("PASS  val/f1/Ankle boot >= baseline - 0.01  last = 1 (baseline 1 - 0.01 = 0.99)") !=
+        std::string::npos);
+  r = run({"check", "pr", "--baseline", "main", "--keys", "val/f1/*", "--significant"});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("PASS  val/f1/Ankle boot>=baseline") != std::string::npos);
+  // A key that contains "baseline" is an ordinary key.
+  CHECK(run({"check", "pr", "baseline/acc>=0.5"}).code == 0);
+  CHECK(run({"check", "pr", "--baseline", "main", "baseline/acc>=baseline"}).code == 0);
+}

@@ -85,14 +85,17 @@ bool holds(double actual, const std::string& op, double threshold) {
 
 // 'val/accuracy>=baseline-0.005' -> ("val/accuracy>=", -0.005); nullopt for absolute gates.
 std::optional<std::pair<std::string, double>> split_baseline(const std::string& text) {
-  std::string compact;
-  for (char c : text)
-    if (c != ' ' && c != '\t') compact += c;
-  const std::size_t pos = compact.rfind("baseline");
-  if (pos == std::string::npos || pos == 0) return std::nullopt;
-  const char before = compact[pos - 1];
-  if (before != '<' && before != '>' && before != '=') return std::nullopt;
-  const std::string rest = compact.substr(pos + 8);
+  const std::size_t pos = text.rfind("baseline");
+  if (pos == std::string::npos) return std::nullopt;
+  // The operator must come right before (spaces allowed); keys may contain spaces and even
+  // "baseline" ("val/f1/Ankle boot", "baseline/acc"), so only the right-hand side is rewritten.
+  std::size_t before = pos;
+  while (before > 0 && (text[before - 1] == ' ' || text[before - 1] == '\t')) --before;
+  if (before == 0 || (text[before - 1] != '<' && text[before - 1] != '>' && text[before - 1] != '='))
+    return std::nullopt;
+  std::string rest;
+  for (char c : text.substr(pos + 8))
+    if (c != ' ' && c != '\t') rest += c;
   double offset = 0;
   if (!rest.empty()) {
     const std::string number = rest.substr(1);
@@ -105,7 +108,7 @@ std::optional<std::pair<std::string, double>> split_baseline(const std::string& 
                                rest + "\"");
     if (rest[0] == '-') offset = -offset;
   }
-  return std::pair{compact.substr(0, pos), offset};
+  return std::pair{text.substr(0, before), offset};
 }
 
 gate parse_gate(const std::string& text) {
