@@ -23,6 +23,7 @@ fixture_run log_training(const std::string& store, const std::string& name, cons
                          bool spike, bool fail, std::uint64_t seed) {
   tracker::options o;
   o.store = store;
+  o.id = "fx" + name;  // fixed ids: fixed colours, so screenshots compare with golden images
   o.project = "fashion";
   o.name = name;
   o.config = {{"model", model}, {"lr", lr}, {"batch", 64}, {"optimizer", "adam"}};
@@ -66,6 +67,7 @@ std::vector<fixture_run> make_fixture_store(const std::string& store) {
     o.store = store;
     o.project = "known";
     o.name = "ramp";
+    o.id = "fxramp";
     o.config = {{"kind", "ramp"}};
     o.capture_git = false;
     o.handle_signals = false;

@@ -17,6 +17,7 @@ struct fixture_run {
   std::string id, name;
 };
 
+// Ids are fixed ("fx" + name), so colours and screenshots are the same on every run.
 // Writes the fixture into store_dir (created if missing). Returns the runs in creation order.
 std::vector<fixture_run> make_fixture_store(const std::string& store_dir);
 

@@ -14,7 +14,10 @@
 #include <GL/gl.h>
 #include <GLFW/glfw3.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cfloat>
+#include <fstream>
 #include <chrono>
 #include <cstdio>
 #include <vector>
@@ -34,6 +37,23 @@ bool write_png(const std::string& path, int w, int h) {
   for (std::size_t i = 3; i < px.size(); i += 4) px[i] = 255;  // opaque, whatever GL left in alpha
   stbi_flip_vertically_on_write(1);
   return stbi_write_png(path.c_str(), w, h, 4, px.data(), w * 4) != 0;
+}
+
+// The drawn charts' geometry, so a test can tell where a known line must be in the PNG.
+bool write_layout(const std::string& path, const viewer& view, int w, int h) {
+  nlohmann::json j;
+  j["width"] = w;
+  j["height"] = h;
+  j["charts"] = nlohmann::json::array();
+  for (const auto& c : view.drawn_charts())
+    j["charts"].push_back({{"key", c.key},
+                           {"lines", c.lines},
+                           {"plot", {c.result.plot_min_x, c.result.plot_min_y, c.result.plot_max_x, c.result.plot_max_y}},
+                           {"x", {c.result.x0, c.result.x1}},
+                           {"y", {c.result.y0, c.result.y1}}});
+  std::ofstream out(path);
+  out << j.dump(2) << '\n';
+  return bool(out);
 }
 
 }  // namespace
@@ -106,6 +126,10 @@ int run_window(const app_options& opts) {
         if (view.ready()) {
           if (!write_png(opts.screenshot, fw, fh)) {
             std::fprintf(stderr, "tracker-ui: cannot write %s\n", opts.screenshot.c_str());
+            exit_code = 2;
+          }
+          if (!opts.layout.empty() && !write_layout(opts.layout, view, fw, fh)) {
+            std::fprintf(stderr, "tracker-ui: cannot write %s\n", opts.layout.c_str());
             exit_code = 2;
           }
           break;

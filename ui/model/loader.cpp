@@ -26,6 +26,7 @@ bool loader_core::set_wants(std::vector<series_want> wants) {
 }
 
 void loader_core::refresh_catalog(std::uint64_t version) {
+  auto snap = source_.snapshot();  // the runs and their summaries agree
   std::vector<run_info> runs = source_.runs();
   // Summaries change only for runs that are (or were) live, or that are new.
   std::vector<std::string> reread;
@@ -58,11 +59,22 @@ bool loader_core::grow_live_series() {
       // Copy on write: the published snapshot keeps the old version untouched.
       auto s = std::make_shared<series_data>(*it->second);
       std::int64_t old_last = s->last_step;
-      std::vector<point> pts = source_.points_after(s->run_id, s->key, s->last_step);
+      std::vector<point> pts;
+      if (s->cursor > 0) {
+        // In insertion order, so a point logged late for an old step is not missed.
+        for (bool more = true; more;) {
+          point_batch b = source_.points_after(s->run_id, s->key, s->cursor);
+          pts.insert(pts.end(), b.points.begin(), b.points.end());
+          s->cursor = b.cursor;
+          more = b.more;
+        }
+      } else {
+        pts = source_.points_after_step(s->run_id, s->key, s->last_step);
+      }
       s->overview.append(pts);
       s->overview.coarsen_to(2 * overview_target);
       s->count = m->second.count;
-      if (!pts.empty()) s->last_step = std::max(s->last_step, pts.back().step);
+      for (const point& p : pts) s->last_step = std::max(s->last_step, p.step);
       if (s->detail_to >= old_last) {  // the zoomed view shows the tail: re-read it when needed
         s->detail.clear();
         s->detail_to = -1;
@@ -92,21 +104,31 @@ bool loader_core::load_wanted() {
       s->key = w.key;
       s->run_start = row->info.created_at;
       s->first_step = sum.first_step;
+      auto snap = source_.snapshot();  // the points and the cursor agree
+      bool loaded_raw = false;
       if (sum.count <= raw_limit) {
-        s->overview.buckets = source_.raw(w.run_id, w.key);
-      } else {
-        auto first = source_.raw(w.run_id, w.key, sum.first_step, sum.first_step);
-        double t0 = first.empty() ? row->info.created_at : first.front().t_first;
-        s->overview.buckets = source_.buckets(w.run_id, w.key, sum.first_step, sum.last_step, overview_target,
-                                              sum.first_step, t0, sum.last_step, sum.last_time);
+        // Short series: every point, in insertion order, and the cursor to follow it with.
+        point_batch b = source_.points_after(w.run_id, w.key, 0, std::size_t(raw_limit) + 1);
+        if (!b.more) {
+          std::vector<point> pts = std::move(b.points);
+          std::stable_sort(pts.begin(), pts.end(), [](const point& a, const point& c) { return a.step < c.step; });
+          s->overview.append(pts);
+          s->cursor = b.cursor;
+          s->count = std::int64_t(pts.size());
+          for (const point& p : pts) s->last_step = std::max(s->last_step, p.step);
+          loaded_raw = true;
+        }
       }
-      for (const span_bucket& b : s->overview.buckets)
-        s->overview.step_width = std::max(s->overview.step_width, b.step_end - b.step_begin + 1);
+      if (!loaded_raw) {
+        // Long series: the pyramid's buckets (min/max of every point), followed by step.
+        s->overview.buckets = source_.buckets(w.run_id, w.key, sum.first_step, sum.last_step, overview_target);
+        for (const span_bucket& b : s->overview.buckets) {
+          s->overview.step_width = std::max(s->overview.step_width, b.step_end - b.step_begin + 1);
+          s->count += b.count;
+          s->last_step = std::max(s->last_step, b.last_step);
+        }
+      }
       s->overview.coarsen_to(2 * overview_target);
-      s->count = 0;
-      for (const span_bucket& b : s->overview.buckets) s->count += b.count;
-      s->count = std::max(s->count, sum.count);
-      s->last_step = s->overview.buckets.empty() ? -1 : s->overview.buckets.back().last_step;
       it = cache_.emplace(id, std::move(s)).first;
       changed = true;
     }
@@ -114,10 +136,7 @@ bool loader_core::load_wanted() {
     detail_plan plan = plan_detail(s, steps_for_x(s, w.axis, w.x0, w.x1), w.width_px);
     if (plan.need) {
       auto copy = std::make_shared<series_data>(s);
-      double t0 = s.overview.buckets.empty() ? s.run_start : s.overview.buckets.front().t_first;
-      double t1 = s.overview.buckets.empty() ? s.run_start : s.overview.buckets.back().t_last;
-      copy->detail = source_.buckets(w.run_id, w.key, plan.from, plan.to, plan.max_buckets, s.first_step, t0,
-                                     s.last_step, t1);
+      copy->detail = source_.buckets(w.run_id, w.key, plan.from, plan.to, plan.max_buckets);
       copy->detail_from = plan.from;
       copy->detail_to = plan.to;
       it->second = std::move(copy);

@@ -33,7 +33,9 @@ std::string usage() {
          "--store DIR   the store (default: $TRACKER_DIR, else ./tracker-store)\n"
          "--runs        run ids, unique names or 'latest' (default: latest)\n"
          "--keys        only these charts; one key fills the view\n"
-         "--smoothing   exponential moving average weight, 0..0.999 (default 0.6)\n";
+         "--smoothing   exponential moving average weight, 0..0.999 (default 0.6)\n"
+         "--layout F    with --screenshot: also write the charts' plot rectangles and axis\n"
+         "              ranges as JSON (for tests)\n";
 }
 
 namespace {
@@ -88,6 +90,8 @@ app_options parse_options(const std::vector<std::string>& args) {
       if (!id) throw std::invalid_argument("unknown view '" + v + "' (expected " + view_names() + ")");
       o.view = *id;
       have_view = true;
+    } else if (a == "--layout") {
+      o.layout = value();
     } else if (a == "--runs") {
       o.runs = split_list(value());
       if (o.runs.empty()) throw std::invalid_argument("--runs needs at least one run");

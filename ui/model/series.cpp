@@ -58,10 +58,22 @@ void bucket_list::append(const std::vector<point>& pts) {
     bool finite = std::isfinite(p.value);
     span_bucket nb{p.step, p.step, p.step, 1, finite ? p.value : nan_v, finite ? p.value : nan_v,
                    p.value, p.time, p.time};
-    if (!buckets.empty() && p.step < buckets.back().step_begin + step_width)
-      merge_into(buckets.back(), nb);
-    else
-      buckets.push_back(nb);
+    if (buckets.empty() || p.step > buckets.back().step_end) {
+      if (!buckets.empty() && p.step < buckets.back().step_begin + step_width) merge_into(buckets.back(), nb);
+      else buckets.push_back(nb);
+      continue;
+    }
+    // Late point: the first bucket whose end reaches its step.
+    auto it = std::lower_bound(buckets.begin(), buckets.end(), p.step,
+                               [](const span_bucket& b, std::int64_t s) { return b.step_end < s; });
+    if (it->step_begin <= p.step) {
+      span_bucket merged = *it;
+      merge_into(merged, nb);
+      merged.t_first = std::min(it->t_first, nb.t_first);
+      *it = merged;
+    } else {
+      buckets.insert(it, nb);
+    }
   }
 }
 

@@ -30,6 +30,8 @@ void merge_into(span_bucket& a, const span_bucket& b);
 struct bucket_list {
   std::vector<span_bucket> buckets;
   std::int64_t step_width = 1;  // steps per bucket that new points are packed into
+  // New points, in any order: a point past the end extends the list; a point logged late for
+  // an old step merges into the bucket covering that step (or becomes one, in step order).
   void append(const std::vector<point>& pts);
   void coarsen_to(std::size_t max_buckets);
 };
@@ -44,6 +46,7 @@ struct series_data {
   std::int64_t count = 0;          // points in the store when last read
   std::int64_t first_step = 0;
   std::int64_t last_step = -1;     // highest step read so far
+  std::int64_t cursor = 0;         // points_after() cursor; 0: follow by step (long series)
   bucket_list overview;            // the whole series, <= 2 * overview_target buckets
   // Finer buckets for a zoomed range [detail_from, detail_to] (empty when not needed).
   std::int64_t detail_from = 0;

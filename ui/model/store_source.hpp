@@ -1,16 +1,16 @@
 // store_source.hpp — the viewer's ONLY door to the store: an adapter over tracker::reader.
 //
-// Everything the viewer reads goes through this class, so when the core's read API grows
-// (data_version(), batched summaries, points_after() cursors, buckets with time ranges, read
-// snapshots) only store_source.cpp changes. Today it codes around what is missing:
+// Everything the viewer reads goes through this class, so a change of the core's read API
+// touches only store_source.cpp. It uses the reads made for a polling viewer (data_version(),
+// summaries_of(), points_after() cursors, buckets with time ranges, read snapshots) and codes
+// around the one thing still missing:
 //
-//   need                          core today                      fallback here
-//   ----------------------------  ------------------------------  -------------------------------
-//   "anything committed since?"   (none)                          stat() of tracker.db and -wal
-//   summaries of many runs        summaries(run), one per run     a loop
-//   new points since last read    points(run, key, from, to)      points(step > last step read)
-//   time range of a bucket        (none)                          raw points for short series,
-//                                                                 else interpolated (see .cpp)
+//   need                                  core today                 here
+//   ------------------------------------  -------------------------  -----------------------------
+//   the end cursor of a series that was   points_after(cursor) only  long series follow by step
+//   loaded from buckets (not raw)         starts from a known cursor (points with step > the last
+//                                                                    step read); short series,
+//                                                                    read raw, follow by cursor
 //
 // Thread rule: one store_source per thread (it owns one read-only connection). The loader
 // thread owns the viewer's; tests create their own. It never writes to the store.
@@ -55,25 +55,27 @@ class store_source {
 
   const std::string& store_dir() const { return dir_; }
 
-  // A token that changes whenever something was committed. Equal tokens: nothing to read.
+  // A token that changes whenever another connection committed. Equal: nothing to read.
+  // One PRAGMA, no table read (not counted in stats().queries).
   std::uint64_t data_version();
 
+  // While the returned object lives, every read sees one committed state.
+  reader::snapshot snapshot() const { return reader_.begin_snapshot(); }
+
   std::vector<run_info> runs();
+  // Summaries of many runs in one query.
   std::map<std::string, std::vector<metric_summary>> summaries(const std::vector<std::string>& run_ids);
 
-  // Points with step > after_step, in step order (the "only what is new" read of a live run).
-  std::vector<point> points_after(const std::string& run_id, const std::string& key,
-                                  std::int64_t after_step);
-  // Raw points in [from, to] as one-point buckets (exact times).
-  std::vector<span_bucket> raw(const std::string& run_id, const std::string& key,
-                               std::int64_t from = std::numeric_limits<std::int64_t>::min(),
-                               std::int64_t to = std::numeric_limits<std::int64_t>::max());
-  // At most max_buckets buckets over [from, to] from the store's pyramid. When the core cannot
-  // tell a bucket's time range yet, times are interpolated between (first_step, t0) and
-  // (last_step, t1), which the caller passes from the series it knows.
+  // Points written after cursor, in insertion order (0: from the first), at most limit.
+  point_batch points_after(const std::string& run_id, const std::string& key, std::int64_t cursor,
+                           std::size_t limit = 1'000'000);
+  // Points with step > after_step, in step order: how a long series loaded from buckets
+  // follows a live run (see the table above).
+  std::vector<point> points_after_step(const std::string& run_id, const std::string& key,
+                                       std::int64_t after_step);
+  // At most max_buckets buckets over [from, to] from the store's pyramid, with time ranges.
   std::vector<span_bucket> buckets(const std::string& run_id, const std::string& key,
-                                   std::int64_t from, std::int64_t to, std::size_t max_buckets,
-                                   std::int64_t step0, double t0, std::int64_t step1, double t1);
+                                   std::int64_t from, std::int64_t to, std::size_t max_buckets);
 
   const source_stats& stats() const { return stats_; }
 

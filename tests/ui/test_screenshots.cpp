@@ -1,0 +1,176 @@
+// test_screenshots.cpp — real tracker-ui screenshots under Xvfb (this binary runs under
+// xvfb-run; tracker-ui inherits the display), checked for content: size, not blank, the known
+// ramp's line where the chart's axes put it, and a golden image of that chart.
+#include "fixture.hpp"
+#include "model/catalog.hpp"
+#include "model/loader.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <stb_image.h>
+#include <stb_image_write.h>
+#include <test_support.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+namespace fs = std::filesystem;
+using tracker_test::run_process;
+
+namespace {
+
+struct image {
+  int w = 0, h = 0;
+  std::vector<unsigned char> rgb;  // 3 bytes per pixel, top row first
+  const unsigned char* at(int x, int y) const { return &rgb[(std::size_t(y) * std::size_t(w) + std::size_t(x)) * 3]; }
+};
+
+image load_png(const std::string& path) {
+  image img;
+  int n = 0;
+  unsigned char* data = stbi_load(path.c_str(), &img.w, &img.h, &n, 3);
+  REQUIRE(data != nullptr);
+  img.rgb.assign(data, data + std::size_t(img.w) * std::size_t(img.h) * 3);
+  stbi_image_free(data);
+  return img;
+}
+
+int distance(const unsigned char* p, std::uint32_t rgba) {
+  int r = int(rgba & 0xFF), g = int((rgba >> 8) & 0xFF), b = int((rgba >> 16) & 0xFF);
+  return std::abs(p[0] - r) + std::abs(p[1] - g) + std::abs(p[2] - b);
+}
+
+struct fixture {
+  tracker_test::temp_dir dir;
+  std::vector<tracker_ui_test::fixture_run> runs = tracker_ui_test::make_fixture_store(dir.store());
+  std::uint32_t color_of(const std::string& id) {
+    tracker::ui::sync_feed feed(tracker::ui::store_source::open(dir.store()));
+    feed.pump();
+    return feed.latest()->cat->find(id)->color;
+  }
+};
+
+tracker_test::process_result ui(const std::vector<std::string>& args) { return run_process(TRACKER_UI_PATH, args); }
+
+}  // namespace
+
+TEST_CASE("screenshot: the runs view has the requested size and is not blank") {
+  fixture fx;
+  const std::string png = fx.dir.path() + "/runs.png";
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--view", "runs", "--width", "1280", "--height", "800"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  image img = load_png(png);
+  CHECK(img.w == 1280);
+  CHECK(img.h == 800);
+  std::set<std::uint32_t> colours;
+  std::size_t text_like = 0;
+  for (int y = 0; y < img.h; y += 2)
+    for (int x = 0; x < img.w; x += 2) {
+      const unsigned char* p = img.at(x, y);
+      colours.insert(std::uint32_t(p[0]) << 16 | std::uint32_t(p[1]) << 8 | p[2]);
+      if (p[0] > 150 && p[1] > 150 && p[2] > 150) ++text_like;  // light text on the dark theme
+    }
+  CHECK(colours.size() > 100);
+  CHECK(text_like > 500);
+}
+
+TEST_CASE("screenshot: the known ramp's line is where the chart's axes put it") {
+  fixture fx;
+  const std::string png = fx.dir.path() + "/ramp.png", layout = fx.dir.path() + "/ramp.json";
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view", "charts", "--runs", "ramp",
+               "--keys", "test/ramp", "--smoothing", "0", "--width", "1280", "--height", "800"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  image img = load_png(png);
+  std::ifstream in(layout);
+  nlohmann::json j = nlohmann::json::parse(in);
+  REQUIRE(j["charts"].size() == 1);
+  auto c = j["charts"][0];
+  CHECK(c["key"] == "test/ramp");
+  double px0 = c["plot"][0], py0 = c["plot"][1], px1 = c["plot"][2], py1 = c["plot"][3];
+  double x0 = c["x"][0], x1 = c["x"][1], y0 = c["y"][0], y1 = c["y"][1];
+  CHECK(x0 == 0);
+  CHECK(x1 == 1000);
+  CHECK(y0 < 0);
+  CHECK(y1 > 1);
+  const std::uint32_t colour = fx.color_of(fx.runs.back().id);
+  // ramp: value = step / 1000. At each probe the line's colour is within 3 px of the expected
+  // row, and it is nowhere 60 px above or below it.
+  for (int step : {50, 200, 400, 500, 650, 800, 950}) {
+    int x = int(px0 + (step - x0) / (x1 - x0) * (px1 - px0));
+    int y = int(py1 - (step / 1000.0 - y0) / (y1 - y0) * (py1 - py0));
+    INFO("step " << step << " at pixel " << x << "," << y);
+    int best = 1 << 30;
+    for (int dy = -3; dy <= 3; ++dy) best = std::min(best, distance(img.at(x, y + dy), colour));
+    CHECK(best < 60);
+    for (int dy : {-60, 60}) {
+      int yy = y + dy;
+      if (yy > py0 + 2 && yy < py1 - 2) CHECK(distance(img.at(x, yy), colour) > 120);
+    }
+  }
+
+  // Golden image of the plot area (deterministic on Mesa's llvmpipe, fixed run ids give fixed
+  // colours): mean absolute difference per channel <= 1 and at most 0.1% of the pixels off by
+  // more than 48 (the line alone covers ~0.4%: a missing or moved line fails).
+  const std::string golden = std::string(TRACKER_UI_GOLDEN_DIR) + "/ramp_plot.png";
+  const int gx = int(px0), gy = int(py0), gw = int(px1 - px0), gh = int(py1 - py0);
+  std::vector<unsigned char> crop(std::size_t(gw) * std::size_t(gh) * 3);
+  for (int y = 0; y < gh; ++y)
+    std::memcpy(&crop[std::size_t(y) * std::size_t(gw) * 3], img.at(gx, gy + y), std::size_t(gw) * 3);
+  if (std::getenv("TRACKER_UI_UPDATE_GOLDEN")) {
+    REQUIRE(stbi_write_png(golden.c_str(), gw, gh, 3, crop.data(), gw * 3));
+    WARN("golden image rewritten: " << golden);
+  }
+  REQUIRE(fs::exists(golden));  // TRACKER_UI_UPDATE_GOLDEN=1 creates it
+  image g = load_png(golden);
+  REQUIRE(g.w == gw);
+  REQUIRE(g.h == gh);
+  double sum = 0;
+  std::size_t off = 0;
+  for (std::size_t i = 0; i < crop.size(); i += 3) {
+    int d = 0;
+    for (int k = 0; k < 3; ++k) {
+      int e = std::abs(int(crop[i + k]) - int(g.rgb[i + k]));
+      sum += e;
+      d = std::max(d, e);
+    }
+    if (d > 48) ++off;
+  }
+  CHECK(sum / double(crop.size()) <= 1.0);
+  CHECK(double(off) / double(crop.size() / 3) <= 0.001);
+}
+
+TEST_CASE("screenshot: the charts view draws every selected run on each x-axis") {
+  fixture fx;
+  for (const char* axis : {"step", "relative", "wall"}) {
+    const std::string png = fx.dir.path() + "/charts-" + axis + ".png";
+    auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--view", "charts", "--runs",
+                 "cnn-lr3e-3,cnn-lr1e-3,mlp-lr1e-3,mlp-lr3e-4,mlp-lr1e-2", "--x", axis, "--smoothing", "0.8"});
+    INFO(axis << ": " << r.err);
+    REQUIRE(r.exit_code == 0);
+    image img = load_png(png);
+    CHECK(img.w == 1600);
+    CHECK(img.h == 1000);
+    // Every run's colour appears in the chart area (right of the runs panel).
+    for (std::size_t i = 0; i < 5; ++i) {
+      std::uint32_t colour = fx.color_of(fx.runs[i].id);
+      std::size_t hits = 0;
+      for (int y = 100; y < img.h - 40; ++y)
+        for (int x = 300; x < img.w; ++x) hits += distance(img.at(x, y), colour) < 40;
+      INFO("run " << fx.runs[i].name);
+      CHECK(hits > 30);
+    }
+  }
+}
+
+TEST_CASE("screenshot: --runs naming no run exits 2 with a message") {
+  fixture fx;
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", fx.dir.path() + "/x.png", "--view", "charts", "--runs",
+               "no-such-run"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("no-such-run") != std::string::npos);
+  CHECK_FALSE(fs::exists(fx.dir.path() + "/x.png"));
+}

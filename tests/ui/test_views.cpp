@@ -1,0 +1,161 @@
+// test_views.cpp — the views drawn for several frames in a hidden ImGui context (no window, no
+// GL) against the fixture store, through a synchronous feed.
+#include "fixture.hpp"
+#include "views/viewer.hpp"
+#include "widgets/theme.hpp"
+
+#include <catch2/catch.hpp>
+#include <imgui.h>
+#include <test_support.hpp>
+
+using namespace tracker::ui;
+
+namespace {
+
+// A headless ImGui context: fonts built, a 1600x1000 display, 16-bit indices with offsets.
+struct headless_imgui {
+  headless_imgui() {
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.DisplaySize = ImVec2(1600, 1000);
+    io.BackendFlags |= ImGuiBackendFlags_RendererHasVtxOffset;
+    widgets::apply_theme(16.0f);
+    unsigned char* px = nullptr;
+    int w = 0, h = 0;
+    io.Fonts->GetTexDataAsRGBA32(&px, &w, &h);
+  }
+  ~headless_imgui() { ImGui::DestroyContext(); }
+  // One frame; returns the number of vertices drawn.
+  int frame(viewer& v) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.DeltaTime = 1.0f / 60.0f;
+    ImGui::NewFrame();
+    v.frame();
+    ImGui::Render();
+    return ImGui::GetDrawData()->TotalVtxCount;
+  }
+};
+
+struct fixture {
+  tracker_test::temp_dir dir;
+  std::vector<tracker_ui_test::fixture_run> runs = tracker_ui_test::make_fixture_store(dir.store());
+};
+
+// Frames until the feed has served everything the views asked for.
+void run_frames(headless_imgui& ui, viewer& v, sync_feed& feed, int n) {
+  for (int i = 0; i < n; ++i) {
+    ui.frame(v);
+    feed.pump();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("views: the runs view draws the fixture store for several frames, filtered and grouped") {
+  fixture fx;
+  headless_imgui ui;
+  sync_feed feed(store_source::open(fx.dir.store()));
+  feed.pump();
+  app_options opts;
+  opts.store = fx.dir.store();
+  opts.view = view_id::runs;
+  viewer v(feed, opts);
+  run_frames(ui, v, feed, 5);
+  CHECK(v.active_view() == view_id::runs);
+  CHECK(v.visible_rows().size() == 6);
+  CHECK(v.selected().size() == 1);  // default: the latest run
+  CHECK(v.selected().contains(fx.runs.back().id));
+  CHECK(v.ready());
+  CHECK(ui.frame(v) > 1000);  // something was drawn
+
+  v.set_filter("tag:cnn val/accuracy>=0.5");
+  run_frames(ui, v, feed, 2);
+  CHECK(v.visible_rows().size() == 2);
+  v.set_filter("val/accuracy>=");  // an error while typing: shown, and the last filter stays
+  run_frames(ui, v, feed, 2);
+  CHECK_FALSE(v.filter_error().empty());
+  CHECK(v.visible_rows().size() == 2);
+  v.set_filter("");
+  run_frames(ui, v, feed, 2);
+  CHECK(v.visible_rows().size() == 6);
+  CHECK(v.filter_error().empty());
+}
+
+TEST_CASE("views: the charts view asks for the selected runs' series and draws one chart per key") {
+  fixture fx;
+  headless_imgui ui;
+  sync_feed feed(store_source::open(fx.dir.store()));
+  feed.pump();
+  app_options opts;
+  opts.store = fx.dir.store();
+  opts.view = view_id::charts;
+  opts.runs = {"cnn-lr3e-3", "cnn-lr1e-3", "mlp-lr1e-3"};
+  viewer v(feed, opts);
+  run_frames(ui, v, feed, 6);
+  REQUIRE(v.fatal_error().empty());
+  CHECK(v.selected().size() == 3);
+  std::set<std::string> keys;
+  for (const auto& c : v.drawn_charts()) {
+    keys.insert(c.key);
+    CHECK(c.result.plot_width_px > 100);
+  }
+  // The view is 1000 px tall: the first sections are on screen (train/, val/).
+  CHECK(keys.count("train/loss"));
+  CHECK(keys.count("val/accuracy"));
+  for (const auto& c : v.drawn_charts())
+    if (c.key == "train/loss") {
+      CHECK(c.lines == 3);
+      CHECK(c.result.y1 >= 25.0);  // the spike sets the y-range (outliers are not ignored by default)
+    }
+  CHECK(feed.latest()->find(fx.runs[4].id, "train/loss"));
+
+  // Ignore outliers: the y-range drops to the bulk of the data.
+  v.charts().ignore_outliers = true;
+  run_frames(ui, v, feed, 2);
+  for (const auto& c : v.drawn_charts())
+    if (c.key == "train/loss") CHECK(c.result.y1 < 5.0);
+
+  // Grouping: one line per group.
+  v.charts().ignore_outliers = false;
+  v.charts().group = chart_settings::grouping::config;
+  v.charts().group_key = "model";
+  run_frames(ui, v, feed, 2);
+  for (const auto& c : v.drawn_charts())
+    if (c.key == "train/loss") CHECK(c.lines == 2);  // cnn, mlp
+
+  // Every x-axis and log y draw without trouble.
+  for (x_axis a : {x_axis::relative, x_axis::wall, x_axis::step}) {
+    v.charts().axis = a;
+    v.charts().log_y = a == x_axis::wall;
+    run_frames(ui, v, feed, 3);
+    CHECK_FALSE(v.drawn_charts().empty());
+  }
+}
+
+TEST_CASE("views: --keys with one key fills the view with one chart, and unknown --runs is a fatal error") {
+  fixture fx;
+  headless_imgui ui;
+  sync_feed feed(store_source::open(fx.dir.store()));
+  feed.pump();
+  app_options opts;
+  opts.store = fx.dir.store();
+  opts.view = view_id::charts;
+  opts.runs = {"ramp"};
+  opts.keys = {"test/ramp"};
+  viewer v(feed, opts);
+  run_frames(ui, v, feed, 5);
+  REQUIRE(v.drawn_charts().size() == 1);
+  const auto& r = v.drawn_charts()[0].result;
+  CHECK(r.plot_max_x - r.plot_min_x > 1000);
+  CHECK(r.plot_max_y - r.plot_min_y > 700);
+  CHECK(r.x0 == 0);
+  CHECK(r.x1 == 1000);
+  CHECK(v.ready());
+
+  app_options bad = opts;
+  bad.runs = {"no-such-run"};
+  viewer w(feed, bad);
+  run_frames(ui, w, feed, 2);
+  CHECK(w.fatal_error().find("no-such-run") != std::string::npos);
+}
