@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh — the main job on a fresh Debian 12 machine: install, build, train the example on
-# Fashion-MNIST into the default store (./tracker-store) and print the run's summary.
+# Fashion-MNIST into the default store (./tracker-store) and print the run's summary, then open
+# the viewer on the store (without a display: render its runs and charts views to PNG files in
+# ./tracker-screenshots/ through xvfb-run and print their paths).
 # Extra arguments go to the example (e.g. --epochs 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,4 +13,18 @@ if [ -x build/bin/fashion_mnist ]; then
 else
   build/bin/quickstart "$@"
   build/bin/tracker summary latest --format markdown
+fi
+
+# The viewer: a window when there is a display, else screenshots.
+if [ -x build/bin/tracker-ui ]; then
+  if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    build/bin/tracker-ui --store "${TRACKER_DIR:-./tracker-store}"
+  elif command -v xvfb-run >/dev/null; then
+    mkdir -p tracker-screenshots
+    for view in runs charts; do
+      xvfb-run -a -s "-screen 0 1600x1000x24" build/bin/tracker-ui --store "${TRACKER_DIR:-./tracker-store}" \
+        --screenshot "tracker-screenshots/$view.png" --view "$view"
+      echo "tracker-ui: wrote tracker-screenshots/$view.png"
+    done
+  fi
 fi

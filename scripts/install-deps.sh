@@ -11,6 +11,9 @@ packages=(
   # LibTorch integration and the Fashion-MNIST example. libopenblas0-openmp replaces the
   # reference BLAS behind libblas.so.3: ~10x faster LibTorch on CPU (see docs/integrations.md).
   libtorch-dev zlib1g-dev libopenblas0-openmp libstb-dev dataset-fashion-mnist
+  # the viewer (tracker-ui): Dear ImGui, GLFW, OpenGL (Mesa), its font, and Xvfb for screenshots
+  # and tests on machines without a display (xvfb only recommends xauth, which xvfb-run needs)
+  libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri fonts-dejavu-core xvfb xauth
 )
 
 missing=()
