@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <imgui.h>
 #include <test_support.hpp>
+#include <tracker/tracker.hpp>
 
 using namespace tracker::ui;
 
@@ -158,4 +159,63 @@ TEST_CASE("views: --keys with one key fills the view with one chart, and unknown
   viewer w(feed, bad);
   run_frames(ui, w, feed, 2);
   CHECK(w.fatal_error().find("no-such-run") != std::string::npos);
+}
+
+TEST_CASE("views: a spike among 1,000,000 points stays on the chart at every zoom level; double-click resets") {
+  tracker_test::temp_dir dir;
+  {
+    tracker::options o;
+    o.store = dir.store();
+    o.name = "long";
+    o.capture_git = false;
+    o.handle_signals = false;
+    tracker::run run = tracker::init(o);
+    tracker::key_handle k = run.key("train/loss");
+    for (std::int64_t i = 0; i < 1000000; ++i) run.log(k, i == 777777 ? 50.0 : 1.0 + 0.001 * double(i % 7), i);
+    run.finish();
+  }
+  headless_imgui ui;
+  sync_feed feed(store_source::open(dir.store()));
+  feed.pump();
+  app_options opts;
+  opts.store = dir.store();
+  opts.view = view_id::charts;
+  opts.keys = {"train/loss"};
+  viewer v(feed, opts);
+  run_frames(ui, v, feed, 4);
+  REQUIRE(v.drawn_charts().size() == 1);
+  const double full_span = v.drawn_charts()[0].result.x1 - v.drawn_charts()[0].result.x0;
+  CHECK(full_span == Approx(999999));
+  CHECK(v.drawn_charts()[0].result.y1 >= 50.0);
+
+  ImGuiIO& io = ImGui::GetIO();
+  double span = full_span;
+  for (int level = 0; level < 8; ++level) {
+    const auto r = v.drawn_charts()[0].result;
+    // Put the mouse over the spike and turn the wheel: the chart zooms around it.
+    io.MousePos = ImVec2(float(r.plot_min_x + (777777 - r.x0) / (r.x1 - r.x0) * (r.plot_max_x - r.plot_min_x)),
+                         float((r.plot_min_y + r.plot_max_y) / 2));
+    io.MouseWheel = 3.0f;
+    run_frames(ui, v, feed, 3);  // zoom, then the feed serves the new bucket request
+    const auto z = v.drawn_charts()[0].result;
+    INFO("level " << level << ": x " << z.x0 << ".." << z.x1);
+    CHECK(z.x1 - z.x0 < span * 0.7);
+    CHECK(z.x0 < 777777);
+    CHECK(z.x1 > 777777);
+    CHECK(z.y1 >= 50.0);  // the spike is still inside the y-range: it was drawn
+    span = z.x1 - z.x0;
+  }
+  // Deep zoom reads finer buckets from the store (about one per pixel), not the overview.
+  auto s = feed.latest()->find(feed.latest()->cat->runs[0].info.id, "train/loss");
+  REQUIRE(s);
+  CHECK_FALSE(s->detail.empty());
+  CHECK(s->detail_from <= 777777);
+  CHECK(s->detail_to >= 777777);
+  // Double-click: back to the whole series.
+  for (bool down : {true, false, true, false}) {
+    io.MouseDown[0] = down;
+    ui.frame(v);
+  }
+  run_frames(ui, v, feed, 2);
+  CHECK(v.drawn_charts()[0].result.x1 - v.drawn_charts()[0].result.x0 == Approx(full_span));
 }

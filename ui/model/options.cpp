@@ -29,11 +29,12 @@ std::string usage() {
   return "usage: tracker-ui [--store DIR]\n"
          "       tracker-ui [--store DIR] --screenshot FILE.png --view " + view_names() + "\n"
          "                  [--runs A,B,...] [--keys K1,K2,...] [--x step|relative|wall]\n"
-         "                  [--smoothing W] [--width W --height H]\n"
+         "                  [--smoothing W] [--group all|KEY] [--width W --height H]\n"
          "--store DIR   the store (default: $TRACKER_DIR, else ./tracker-store)\n"
          "--runs        run ids, unique names or 'latest' (default: latest)\n"
          "--keys        only these charts; one key fills the view\n"
          "--smoothing   exponential moving average weight, 0..0.999 (default 0.6)\n"
+         "--group G     charts: one mean line per group, G = all or a config key\n"
          "--layout F    with --screenshot: also write the charts' plot rectangles and axis\n"
          "              ranges as JSON (for tests)\n";
 }
@@ -90,6 +91,9 @@ app_options parse_options(const std::vector<std::string>& args) {
       if (!id) throw std::invalid_argument("unknown view '" + v + "' (expected " + view_names() + ")");
       o.view = *id;
       have_view = true;
+    } else if (a == "--group") {
+      o.group = value();
+      if (o.group.empty()) throw std::invalid_argument("--group needs 'all' or a config key");
     } else if (a == "--layout") {
       o.layout = value();
     } else if (a == "--runs") {

@@ -39,6 +39,7 @@ struct app_options {
   std::vector<std::string> keys;     // --keys K1,K2,...
   x_axis axis = x_axis::step;        // --x
   double smoothing = 0.6;            // --smoothing W (0..0.999)
+  std::string group;                 // --group all|CONFIG_KEY: one line per group in charts
   std::string layout;                // --layout FILE.json: drawn charts' geometry (for tests)
   int width = 1600;                  // --width / --height
   int height = 1000;

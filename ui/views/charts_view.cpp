@@ -27,6 +27,14 @@ bool section_less(const std::string& a, const std::string& b) {
   return a < b;
 }
 
+// SameLine() when an item of width w still fits on this line, else start a new line: the
+// toolbar wraps on narrow windows instead of running off the edge.
+void next_item(float w) {
+  ImGui::SameLine();
+  float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetCursorScreenPos().x + w > right) ImGui::NewLine();
+}
+
 }  // namespace
 
 std::vector<std::string> viewer::chart_keys() const {
@@ -81,25 +89,27 @@ const plot_series* viewer::plot_for(const std::string& run_id, const std::string
 
 void viewer::draw_charts_toolbar() {
   const catalog& cat = *snap_->cat;
-  ImGui::SetNextItemWidth(260);
+  ImGui::SetNextItemWidth(200);
   ImGui::InputTextWithHint("##search", chart_.search_regex ? "search keys (regex)" : "search keys", &chart_.search);
-  ImGui::SameLine();
+  next_item(70);
   ImGui::Checkbox("regex", &chart_.search_regex);
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(165);
+  next_item(150);
+  ImGui::SetNextItemWidth(150);
   const char* axes[] = {"x: step", "x: relative time", "x: wall time"};
   int axis = int(chart_.axis);
   if (ImGui::Combo("##x", &axis, axes, 3)) chart_.axis = x_axis(axis);
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(200);
+  next_item(240);
+  ImGui::SetNextItemWidth(150);
   ImGui::SliderFloat("smoothing", &chart_.smoothing, 0.0f, 0.999f, "%.3f");
-  ImGui::SameLine();
+  next_item(70);
   ImGui::Checkbox("log y", &chart_.log_y);
-  ImGui::SameLine();
+  next_item(140);
   ImGui::Checkbox("ignore outliers", &chart_.ignore_outliers);
-  ImGui::SameLine();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("clip the y-range to the 5th..95th percentile of the visible values");
+  next_item(70);
   ImGui::Checkbox("link x", &chart_.link_x);
-  ImGui::SameLine();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("zoom and pan every chart together");
+  next_item(190);
   ImGui::SetNextItemWidth(190);
   std::string label = chart_.group == chart_settings::grouping::none  ? "no grouping"
                       : chart_.group == chart_settings::grouping::all ? "group: all selected"
@@ -117,15 +127,12 @@ void viewer::draw_charts_toolbar() {
     ImGui::EndCombo();
   }
   if (chart_.group != chart_settings::grouping::none) {
-    ImGui::SameLine();
-    ImGui::SetNextItemWidth(120);
+    next_item(140);
+    ImGui::SetNextItemWidth(140);
     const char* bands[] = {"band: min-max", "band: ±1 std"};
     int b = chart_.band_stddev ? 1 : 0;
     if (ImGui::Combo("##band", &b, bands, 2)) chart_.band_stddev = b == 1;
   }
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(110);
-  ImGui::SliderInt("columns", &chart_.columns, 1, 4);
 }
 
 void viewer::draw_selected_runs_panel() {
@@ -210,9 +217,10 @@ void viewer::draw_chart(const std::string& key, ImVec2 size, std::vector<series_
       group_data.push_back(group_series(m, x0, x1, std::max(32, width / 3), chart_.smoothing > 0));
       group_labels.push_back(g + " (" + std::to_string(m.size()) + ")");
     }
+    // Groups take palette colours in label order, so groups of one chart never share one.
     std::size_t i = 0;
     for (auto& [g, m] : members) {
-      groups.push_back({&group_data[i], group_color(g), group_labels[i].c_str(), chart_.band_stddev});
+      groups.push_back({&group_data[i], palette_color(i % palette_size), group_labels[i].c_str(), chart_.band_stddev});
       ++i;
     }
     lines.clear();
@@ -267,7 +275,9 @@ void viewer::draw_charts_view() {
   const float avail_w = ImGui::GetContentRegionAvail().x;
 
   auto grid = [&](const std::vector<std::string>& ks) {
-    int cols = std::max(1, std::min<int>(chart_.columns, int(ks.size())));
+    // As many columns as fit at >= 440 px per chart, at most chart_.columns.
+    int fit = std::max(1, int((avail_w + spacing) / (440.0f + spacing)));
+    int cols = std::max(1, std::min({chart_.columns, fit, int(ks.size())}));
     float w = std::floor((avail_w - spacing * float(cols - 1)) / float(cols));
     float h = std::clamp(w * 0.62f, 240.0f, 420.0f);
     if (ks.size() == 1 && !opts_.keys.empty()) h = std::max(h, ImGui::GetContentRegionAvail().y - 8);

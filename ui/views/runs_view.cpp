@@ -37,12 +37,12 @@ struct fixed_column {
   float width;
 };
 const fixed_column fixed_columns[] = {
-    {"Status", column_kind::status, ImGuiTableColumnFlags_None, 90},
-    {"Name", column_kind::name, ImGuiTableColumnFlags_NoHide, 190},
-    {"Project", column_kind::project, ImGuiTableColumnFlags_None, 100},
+    {"Status", column_kind::status, ImGuiTableColumnFlags_None, 86},
+    {"Name", column_kind::name, ImGuiTableColumnFlags_NoHide, 150},
+    {"Project", column_kind::project, ImGuiTableColumnFlags_None, 80},
     {"Tags", column_kind::tags, ImGuiTableColumnFlags_None, 110},
-    {"Created", column_kind::created, ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_PreferSortDescending, 140},
-    {"Duration", column_kind::duration, ImGuiTableColumnFlags_None, 80},
+    {"Created", column_kind::created, ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_PreferSortDescending, 130},
+    {"Duration", column_kind::duration, ImGuiTableColumnFlags_None, 84},
 };
 constexpr int fixed_count = int(sizeof fixed_columns / sizeof fixed_columns[0]);
 constexpr ImGuiID extra_id_base = 100;
@@ -102,7 +102,7 @@ void viewer::draw_runs_view() {
   const float avail_h = ImGui::GetContentRegionAvail().y;
   const run_row* focused = cat.find(focused_);
   if (show_details_ && focused) {
-    const float details_w = std::min(440.0f, ImGui::GetContentRegionAvail().x * 0.3f);
+    const float details_w = std::min(400.0f, ImGui::GetContentRegionAvail().x * 0.28f);
     ImGui::BeginChild("table_pane", ImVec2(-details_w - 8, avail_h));
     draw_runs_table(avail_h);
     ImGui::EndChild();
@@ -335,7 +335,6 @@ void viewer::draw_runs_table(float height) {
 
 void viewer::draw_run_details(const run_row& row) {
   const run_info& r = row.info;
-  ImGui::PushTextWrapPos(0);
   ImGui::Text("%s", r.name.c_str());
   ImGui::TextDisabled("%s  ·  %s", r.id.c_str(), r.project.c_str());
   ImGui::TextColored(status_color(r.status), "%s", to_string(r.status));
@@ -347,7 +346,9 @@ void viewer::draw_run_details(const run_row& row) {
   auto field = [](const char* name, const std::string& value) {
     ImGui::TextDisabled("%-8s", name);
     ImGui::SameLine(90);
+    ImGui::PushTextWrapPos(0);
     ImGui::TextUnformatted(value.empty() ? "-" : value.c_str());
+    ImGui::PopTextWrapPos();
   };
   field("created", cell_of(row, column(column_kind::created)).text);
   field("duration", cell_of(row, column(column_kind::duration)).text);
@@ -370,10 +371,10 @@ void viewer::draw_run_details(const run_row& row) {
   }
   if (ImGui::CollapsingHeader("Metrics", ImGuiTreeNodeFlags_DefaultOpen) &&
       ImGui::BeginTable("metrics", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
-    ImGui::TableSetupColumn("key");
-    ImGui::TableSetupColumn("last");
-    ImGui::TableSetupColumn("best");
-    ImGui::TableSetupColumn("count");
+    ImGui::TableSetupColumn("key", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableSetupColumn("last", ImGuiTableColumnFlags_WidthFixed, 70);
+    ImGui::TableSetupColumn("best", ImGuiTableColumnFlags_WidthFixed, 70);
+    ImGui::TableSetupColumn("count", ImGuiTableColumnFlags_WidthFixed, 50);
     ImGui::TableHeadersRow();
     for (const auto& [k, m] : row.metrics) {
       ImGui::TableNextRow();
@@ -389,7 +390,6 @@ void viewer::draw_run_details(const run_row& row) {
     }
     ImGui::EndTable();
   }
-  ImGui::PopTextWrapPos();
 }
 
 }  // namespace tracker::ui

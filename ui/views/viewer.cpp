@@ -16,6 +16,12 @@ viewer::viewer(data_feed& feed, const app_options& opts) : feed_(feed), opts_(op
   chart_.smoothing = static_cast<float>(opts.smoothing);
   range_axis_ = opts.axis;
   if (opts.keys.size() == 1) chart_.columns = 1;
+  if (opts.group == "all") {
+    chart_.group = chart_settings::grouping::all;
+  } else if (!opts.group.empty()) {
+    chart_.group = chart_settings::grouping::config;
+    chart_.group_key = opts.group.rfind("config.", 0) == 0 ? opts.group.substr(7) : opts.group;
+  }
   snap_ = feed_.latest();
 }
 

@@ -276,8 +276,8 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
   // ---- 5. axes and grid ----------------------------------------------------------------------
   dl->AddRectFilled(m.min, m.max, tc.plot_bg);
   const float w = m.max.x - m.min.x, h = m.max.y - m.min.y;
-  axis_ticks yt = opts.log_y ? log_ticks(m.y0, m.y1, std::max(2, int(h / 48)))
-                             : nice_ticks(m.y0, m.y1, std::max(2, int(h / 48)));
+  axis_ticks yt = opts.log_y ? log_ticks(m.y0, m.y1, std::max(2, int(h / 38)))
+                             : nice_ticks(m.y0, m.y1, std::max(2, int(h / 38)));
   for (double v : yt.values) {
     float py = std::round(m.Yt(v)) + 0.5f;
     dl->AddLine(ImVec2(m.min.x, py), ImVec2(m.max.x, py), tc.grid);
@@ -285,7 +285,7 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
     ImVec2 ts = ImGui::CalcTextSize(label.c_str());
     dl->AddText(ImVec2(m.min.x - ts.x - 6, py - ts.y * 0.5f), tc.text_dim, label.c_str());
   }
-  const int max_x_ticks = std::max(2, int(w / (opts.axis == x_axis::wall ? 130 : 100)));
+  const int max_x_ticks = std::max(2, int(w / (opts.axis == x_axis::wall ? 120 : 90)));
   axis_ticks xt = opts.axis == x_axis::step ? nice_ticks(m.x0, m.x1, max_x_ticks) : time_ticks(m.x0, m.x1, max_x_ticks);
   if (opts.axis == x_axis::step && xt.step < 1) xt = nice_ticks(m.x0, m.x1, std::max(2, int(m.x1 - m.x0)));
   for (double v : xt.values) {
