@@ -203,6 +203,8 @@ TEST_CASE("logging after finish is rejected and reported, not thrown", "[api]") 
   run.finish();  // idempotent
   run.log("a", 2.0);
   CHECK(run.stats().rejected == 1);
+  // Reported by the writer (producers only count: no lock on the logging path).
+  for (int i = 0; i < 300 && !errors.any_contains("after finish"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(errors.any_contains("after finish"));
   CHECK(tracker::reader::open(dir.store()).points(run.id(), "a").size() == 1);
 }

@@ -1,6 +1,7 @@
 #include "key_registry.hpp"
 
 #include "error_report.hpp"
+#include "validate.hpp"
 
 #include <deque>
 #include <functional>
@@ -29,22 +30,13 @@ registry& global() {
 
 }  // namespace
 
-std::optional<std::string> key_problem(std::string_view key) {
-  if (key.empty()) return "empty metric key";
-  if (key.size() > max_key_bytes)
-    return "metric key of " + std::to_string(key.size()) + " bytes is longer than " +
-           std::to_string(max_key_bytes) + " (starts with \"" + std::string(key.substr(0, 32)) + "...\")";
-  for (unsigned char c : key)
-    if (c < 0x20 || c == 0x7f) return "metric key \"" + std::string(key.substr(0, 64)) + "\" contains a control character";
-  return std::nullopt;
-}
-
 std::uint32_t intern_key(std::string_view key) noexcept {
   thread_local key_map cache;
   if (auto it = cache.find(key); it != cache.end()) return it->second;
   try {
     if (auto problem = key_problem(key)) {
-      report_error(*problem + "; the value was not logged");
+      if (key.size() <= 4 * max_key_bytes) cache.emplace(std::string(key), 0);  // report once
+      report_error(*problem + "; values logged under it are not stored (counted in run::stats().rejected)");
       return 0;
     }
     auto& r = global();

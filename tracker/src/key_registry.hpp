@@ -4,18 +4,14 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
 namespace tracker::detail {
 
-constexpr std::size_t max_key_bytes = 256;
-
-// Why a key is invalid ("empty key", ...), or nothing if it is fine.
-std::optional<std::string> key_problem(std::string_view key);
-
-// Returns the key's id (>= 1), or 0 for an invalid key (which is reported, never thrown).
+// Returns the key's id (>= 1), or 0 for an invalid key (validate.hpp's key_problem). A bad
+// key is reported once per thread, never thrown, and then answered from the cache like a good
+// one: a loop that logs a bad key takes no lock per call.
 std::uint32_t intern_key(std::string_view key) noexcept;
 // The key string of an id returned by intern_key.
 std::string key_name(std::uint32_t id);

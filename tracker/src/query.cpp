@@ -450,30 +450,22 @@ condition_result evaluate_metric(const condition& c, const std::optional<metric_
 
 // ---- maintenance -------------------------------------------------------------------------------
 
-void delete_run(const std::string& store_dir, const std::string& run_id) {
-  auto b = store::open_sqlite(store_dir, store::access::read_write);
-  b->begin_write();
-  try {
-    auto r = b->find_run(run_id);
-    if (!r || r->deleted) throw error(error_code::run_not_found, "no run with id \"" + run_id + "\" in " + store_dir);
-    b->mark_deleted(r->rid, detail::now_seconds());
-    b->commit();
-  } catch (...) {
-    b->rollback();
-    throw;
-  }
+void delete_run(const std::string& store_dir, const std::string& run_id, std::chrono::milliseconds lock_timeout) {
+  auto b = store::open_sqlite(store_dir, store::access::read_write, lock_timeout);
+  store::write_transaction t(*b);
+  auto r = b->find_run(run_id);
+  if (!r || r->deleted) throw error(error_code::run_not_found, "no run with id \"" + run_id + "\" in " + store_dir);
+  b->mark_deleted(r->rid, detail::now_seconds());
+  t.commit();
 }
 
-std::size_t gc(const std::string& store_dir) {
-  auto b = store::open_sqlite(store_dir, store::access::read_write);
+std::size_t gc(const std::string& store_dir, std::chrono::milliseconds lock_timeout) {
+  auto b = store::open_sqlite(store_dir, store::access::read_write, lock_timeout);
   std::vector<std::string> purged;
-  b->begin_write();
-  try {
+  {
+    store::write_transaction t(*b);
     purged = b->purge_deleted();
-    b->commit();
-  } catch (...) {
-    b->rollback();
-    throw;
+    t.commit();
   }
   // Files after rows: a crash in between leaves orphan media directories (removed by the next
   // gc, which deletes every media/<id>/ without a run row), never rows pointing at no file.

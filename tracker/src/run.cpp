@@ -8,6 +8,7 @@
 #include "key_registry.hpp"
 #include "process_hooks.hpp"
 #include "system_info.hpp"
+#include "validate.hpp"
 #include "writer.hpp"
 
 #include <atomic>
@@ -17,6 +18,7 @@
 #include <ctime>
 #include <exception>
 #include <filesystem>
+#include <limits>
 
 namespace tracker {
 
@@ -25,37 +27,61 @@ using detail::report_error;
 class run_state {
  public:
   std::shared_ptr<detail::writer> writer;
-  std::uint32_t slot = 0;
+  std::shared_ptr<detail::run_channel> channel;  // this run's queue, policy and counters
   store::run_record record;
   std::string store_dir;
-  backpressure policy = backpressure::block;
   std::atomic<std::int64_t> next_step{0};
   std::atomic<bool> closed{false};
+  std::atomic<std::uint64_t> lost_reported{0};  // lost points already reported by flush()
   int uncaught_at_init = 0;
 
-  // The step for a log call: explicit steps move the auto-step past them.
+  // The step for a log call: explicit steps move the auto-step past them. Saturates at
+  // INT64_MAX instead of overflowing (a run that logged step INT64_MAX keeps that step).
   std::int64_t take_step(std::optional<std::int64_t> step) noexcept {
-    if (!step) return next_step.fetch_add(1, std::memory_order_relaxed);
-    std::int64_t want = *step + 1, cur = next_step.load(std::memory_order_relaxed);
+    constexpr std::int64_t top = std::numeric_limits<std::int64_t>::max();
+    if (!step) {
+      std::int64_t cur = next_step.load(std::memory_order_relaxed);
+      while (!next_step.compare_exchange_weak(cur, cur == top ? top : cur + 1, std::memory_order_relaxed)) {
+      }
+      return cur;
+    }
+    std::int64_t want = *step == top ? top : *step + 1, cur = next_step.load(std::memory_order_relaxed);
     while (cur < want && !next_step.compare_exchange_weak(cur, want, std::memory_order_relaxed)) {
     }
     return *step;
   }
 
   void push(std::uint32_t key, double value, std::int64_t step, double time) noexcept {
-    writer->enqueue(detail::record{slot, key, step, value, time}, policy);
+    writer->enqueue(*channel, detail::record{key, 0, step, value, time});
   }
 
-  bool accepting() noexcept {
+  void count_rejected(std::uint64_t n = 1) noexcept {
+    channel->rejected_unqueued.fetch_add(n, std::memory_order_relaxed);
+  }
+
+  // After finish() values are counted as rejected; the writer reports them (no lock here).
+  bool accepting(std::size_t values = 1) noexcept {
     if (!closed.load(std::memory_order_relaxed)) return true;
-    writer->count_rejected();
-    report_error("log() on run " + record.id + " after finish(); the value was not logged");
+    count_rejected(values);
     return false;
   }
 
-  void close(run_status status, const std::string& reason) noexcept {
-    if (closed.exchange(true)) return;
-    writer->close_run(slot, status, reason, std::chrono::seconds(30));
+  void require_open() const {
+    if (closed.load()) throw error(error_code::run_closed, "run " + record.id + " is finished; resume it to change it");
+  }
+
+  // True when everything up to now is committed and no point was lost since the last call.
+  bool flush(std::chrono::milliseconds timeout) noexcept {
+    auto outcome = writer->flush(*channel, timeout);
+    std::uint64_t before = lost_reported.exchange(outcome.lost);
+    return outcome.completed && outcome.lost == before;
+  }
+
+  bool close(run_status status, const std::string& reason) noexcept {
+    if (closed.exchange(true)) return true;
+    channel->closed.store(true);
+    bool recorded = writer->close_run(channel, status, reason, std::chrono::seconds(30));
+    return recorded && channel->lost() == 0;
   }
 };
 
@@ -66,47 +92,6 @@ double coarse_now() noexcept {
   timespec ts;
   clock_gettime(CLOCK_REALTIME_COARSE, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-// Flattens nested objects into "a.b" keys; arrays and scalars are values (JSON text).
-void flatten(const nlohmann::json& j, const std::string& prefix,
-             std::vector<std::pair<std::string, std::string>>& out) {
-  if (j.is_object() && !j.empty()) {
-    for (auto it = j.begin(); it != j.end(); ++it)
-      flatten(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
-    return;
-  }
-  if (prefix.empty()) return;  // an empty top-level object
-  if (j.is_number_float() && !std::isfinite(j.get<double>()))
-    throw error(error_code::invalid_argument, "config value of \"" + prefix + "\" is not finite; JSON cannot hold it");
-  out.emplace_back(prefix, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
-std::vector<std::pair<std::string, std::string>> flatten_config(const nlohmann::json& config) {
-  if (!config.is_object() && !config.is_null())
-    throw error(error_code::invalid_argument, "options.config must be a JSON object, got " + std::string(config.type_name()));
-  std::vector<std::pair<std::string, std::string>> out;
-  if (config.is_object()) flatten(config, "", out);
-  for (auto& [k, v] : out)
-    if (k.size() > 256) throw error(error_code::invalid_argument, "config key longer than 256 bytes: " + k.substr(0, 40) + "...");
-  return out;
-}
-
-void check_text(const std::string& what, const std::string& value, std::size_t max_bytes, bool allow_empty) {
-  if (!allow_empty && value.empty()) throw error(error_code::invalid_argument, what + " must not be empty");
-  if (value.size() > max_bytes)
-    throw error(error_code::invalid_argument, what + " is longer than " + std::to_string(max_bytes) + " bytes");
-  for (unsigned char c : value)
-    if (c < 0x20 && c != '\t' && c != '\n')
-      throw error(error_code::invalid_argument, what + " contains a control character");
-}
-
-void check_run_id(const std::string& id) {
-  if (id.size() > 64) throw error(error_code::invalid_argument, "run id longer than 64 characters");
-  for (char c : id)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
-      throw error(error_code::invalid_argument, "run id \"" + id + "\" may only contain letters, digits, '-', '_' and '.'");
-  if (id == "latest") throw error(error_code::invalid_argument, "\"latest\" is reserved; choose another run id");
 }
 
 run_state& require(const std::shared_ptr<run_state>& s) {
@@ -122,22 +107,32 @@ std::string default_store_dir() {
 }
 
 run init(const options& opts) {
-  check_text("options.project", opts.project, 256, false);
-  check_text("options.name", opts.name, 256, true);
-  check_text("options.note", opts.note, 1 << 20, true);
-  check_run_id(opts.id);
+  detail::check_project(opts.project);
+  detail::check_run_name(opts.name);
+  detail::check_note(opts.note);
+  detail::check_run_id(opts.id);
   if (opts.resume == resume_mode::must && opts.id.empty())
     throw error(error_code::invalid_argument, "resume_mode::must needs options.id, the run to continue");
-  for (const auto& tag : opts.tags) check_text("tag", tag, 256, false);
+  for (const auto& tag : opts.tags) detail::check_tag(tag);
   if (opts.heartbeat_interval.count() <= 0)
     throw error(error_code::invalid_argument, "options.heartbeat_interval must be positive");
+  if (opts.queue_capacity == 0 || opts.queue_capacity > max_queue_capacity)
+    throw error(error_code::invalid_argument,
+                "options.queue_capacity must be between 1 and " + std::to_string(max_queue_capacity) +
+                    " points (each takes 32 bytes); got " + std::to_string(opts.queue_capacity));
+  if (opts.max_block.count() < 0 || opts.lock_timeout.count() < 0)
+    throw error(error_code::invalid_argument, "options.max_block and options.lock_timeout must not be negative");
 
   std::string dir = opts.store.empty() ? default_store_dir() : opts.store;
   detail::run_request req;
-  req.config = flatten_config(opts.config);
+  req.config = detail::flatten_config(opts.config);
   req.tags = opts.tags;
   req.resume = opts.resume;
   req.strict_steps = opts.strict_steps;
+  req.queue_capacity = opts.queue_capacity;
+  req.on_full = opts.on_full;
+  req.max_block = opts.max_block;
+  req.lock_timeout = opts.lock_timeout;
   auto& rec = req.record;
   rec.id = opts.id;
   rec.project = opts.project;
@@ -156,13 +151,12 @@ run init(const options& opts) {
   }
 
   auto state = std::make_shared<run_state>();
-  state->writer = detail::writer::for_store(dir, opts.queue_capacity);
+  state->writer = detail::writer::for_store(dir, opts.lock_timeout);
   detail::install_process_hooks(opts.handle_signals);
   auto opened = state->writer->open_run(req);
-  state->slot = opened.slot;
+  state->channel = std::move(opened.channel);
   state->record = std::move(opened.record);
   state->store_dir = state->writer->store_dir();
-  state->policy = opts.on_full;
   state->next_step.store(opened.max_step + 1);
   state->uncaught_at_init = std::uncaught_exceptions();
   return run(std::move(state));
@@ -196,14 +190,14 @@ void run::log(std::initializer_list<metric> values, std::optional<std::int64_t> 
 }
 
 void run::log(std::span<const metric> values, std::optional<std::int64_t> step) noexcept {
-  if (!state_ || !state_->accepting()) return;
+  if (!state_ || !state_->accepting(values.size())) return;
   std::int64_t s = state_->take_step(step);
   double now = coarse_now();
   for (const metric& m : values)
     if (std::uint32_t key = detail::intern_key(m.key))
       state_->push(key, m.value, s, now);
     else
-      state_->writer->count_rejected();
+      state_->count_rejected();
 }
 
 std::int64_t run::take_step() noexcept { return state_ ? state_->take_step(std::nullopt) : 0; }
@@ -212,7 +206,7 @@ void run::log(std::string_view key, double value, std::optional<std::int64_t> st
   if (!state_ || !state_->accepting()) return;
   std::uint32_t id = detail::intern_key(key);
   if (!id) {
-    state_->writer->count_rejected();
+    state_->count_rejected();
     return;
   }
   state_->push(id, value, state_->take_step(step), coarse_now());
@@ -221,7 +215,7 @@ void run::log(std::string_view key, double value, std::optional<std::int64_t> st
 void run::log(key_handle key, double value, std::optional<std::int64_t> step) noexcept {
   if (!state_ || !state_->accepting()) return;
   if (!key.valid()) {
-    state_->writer->count_rejected();
+    state_->count_rejected();
     return;
   }
   state_->push(key.id(), value, state_->take_step(step), coarse_now());
@@ -234,7 +228,7 @@ void run::log_object(std::string_view key, std::string_view kind, nlohmann::json
   if (!state_ || !state_->accepting()) return;
   if (auto problem = detail::key_problem(key)) {
     report_error(*problem + "; the object was not logged");
-    state_->writer->count_rejected();
+    state_->count_rejected();
     return;
   }
   try {
@@ -245,7 +239,7 @@ void run::log_object(std::string_view key, std::string_view kind, nlohmann::json
     o.step = step ? *step : std::max<std::int64_t>(0, state_->next_step.load() - 1);
     if (step) state_->take_step(step);
     o.time = coarse_now();
-    state_->writer->post_object(state_->slot, std::move(o), std::move(body));
+    state_->writer->post_object(state_->channel, std::move(o), std::move(body));
   } catch (...) {
     report_error("out of memory while logging an object");
   }
@@ -260,11 +254,11 @@ std::string run::log_media(std::string_view relative_path, std::vector<std::uint
       if (part == ".." || part == ".") bad = true;
     if (bad) {
       report_error("media path \"" + std::string(relative_path) + "\" must be relative, without '..'; not written");
-      state_->writer->count_rejected();
+      state_->count_rejected();
       return {};
     }
     std::string stored = "media/" + state_->record.id + "/" + p.lexically_normal().string();
-    state_->writer->post_media(state_->slot, p.lexically_normal().string(), std::move(bytes));
+    state_->writer->post_media(state_->channel, p.lexically_normal().string(), std::move(bytes));
     return stored;
   } catch (...) {
     report_error("could not queue media file \"" + std::string(relative_path) + "\"");
@@ -274,50 +268,52 @@ std::string run::log_media(std::string_view relative_path, std::vector<std::uint
 
 void run::set_config(const nlohmann::json& values) {
   auto& s = require(state_);
-  if (s.closed) throw error(error_code::run_closed, "run " + s.record.id + " is finished");
-  s.writer->set_config(s.slot, flatten_config(values));
+  s.require_open();
+  s.writer->set_config(s.channel, detail::flatten_config(values));
 }
 
 void run::define_metric(std::string_view key, goal g) {
   auto& s = require(state_);
+  s.require_open();
   if (auto problem = detail::key_problem(key)) throw error(error_code::invalid_argument, *problem);
-  s.writer->define_metric(s.slot, std::string(key), g);
+  s.writer->define_metric(s.channel, std::string(key), g);
 }
 
 void run::add_tags(const std::vector<std::string>& tags) {
   auto& s = require(state_);
-  for (const auto& t : tags) check_text("tag", t, 256, false);
-  s.writer->change_tags(s.slot, tags, {});
+  s.require_open();
+  for (const auto& t : tags) detail::check_tag(t);
+  s.writer->change_tags(s.channel, tags, {});
 }
 
 void run::remove_tags(const std::vector<std::string>& tags) {
   auto& s = require(state_);
-  s.writer->change_tags(s.slot, {}, tags);
+  s.require_open();
+  s.writer->change_tags(s.channel, {}, tags);
 }
 
 void run::set_note(std::string_view note) {
   auto& s = require(state_);
-  check_text("note", std::string(note), 1 << 20, true);
-  s.writer->set_note(s.slot, std::string(note));
+  s.require_open();
+  detail::check_note(note);
+  s.writer->set_note(s.channel, std::string(note));
 }
 
-bool run::flush(std::chrono::milliseconds timeout) noexcept {
-  return state_ && state_->writer->flush(timeout);
-}
+bool run::flush(std::chrono::milliseconds timeout) noexcept { return state_ && state_->flush(timeout); }
 
 std::vector<metric_summary> run::summary() {
   auto& s = require(state_);
-  return s.writer->summaries(s.slot);
+  return s.writer->summaries(s.channel);
 }
 
-writer_stats run::stats() const noexcept { return state_ ? state_->writer->stats() : writer_stats{}; }
-
-void run::finish() noexcept {
-  if (state_) state_->close(run_status::finished, "");
+writer_stats run::stats() const noexcept {
+  return state_ ? state_->writer->stats(*state_->channel) : writer_stats{};
 }
 
-void run::fail(std::string_view reason) noexcept {
-  if (state_) state_->close(run_status::failed, std::string(reason));
+bool run::finish() noexcept { return !state_ || state_->close(run_status::finished, ""); }
+
+bool run::fail(std::string_view reason) noexcept {
+  return !state_ || state_->close(run_status::failed, std::string(reason));
 }
 
 }  // namespace tracker

@@ -1,8 +1,11 @@
 #include "system_info.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <cstdlib>
+#include <set>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -141,6 +144,37 @@ std::string readable_run_name(std::int64_t sequence_number) {
   name += nouns[rd() % nouns.size()];
   name += '-' + std::to_string(sequence_number);
   return name;
+}
+
+std::string describe_lock_holders(const std::string& db_path) {
+  std::set<unsigned long long> inodes;
+  for (const std::string& p : {db_path, db_path + "-shm"}) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0) inodes.insert(static_cast<unsigned long long>(st.st_ino));
+  }
+  std::ifstream locks("/proc/locks");
+  std::set<long long> pids;
+  std::string line;
+  const long long self = static_cast<long long>(::getpid());
+  while (std::getline(locks, line)) {
+    // "1: POSIX  ADVISORY  WRITE 4242 08:01:1234567 120 120"
+    std::istringstream in(line);
+    std::string index, kind, mode, rw, device;
+    long long pid = 0;
+    if (!(in >> index >> kind >> mode >> rw >> pid >> device) || kind != "POSIX") continue;
+    auto colon = device.rfind(':');
+    if (colon == std::string::npos) continue;
+    unsigned long long inode = std::strtoull(device.c_str() + colon + 1, nullptr, 10);
+    if (inodes.count(inode) && pid != self && pid > 0) pids.insert(pid);
+  }
+  std::string out;
+  for (long long pid : pids) {
+    std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+    std::string name;
+    std::getline(comm, name);
+    out += (out.empty() ? "" : ", ") + std::string("process ") + std::to_string(pid) + (name.empty() ? "" : " (" + name + ")");
+  }
+  return out;
 }
 
 }  // namespace tracker::detail

@@ -15,6 +15,10 @@ std::int64_t process_start_ticks(std::int64_t pid) noexcept;
 // True if the process (pid, start ticks) still runs on this host. start 0 = don't check.
 bool process_alive(std::int64_t pid, std::int64_t start_ticks) noexcept;
 
+// Which other processes hold POSIX locks on the SQLite file at db_path or its -shm file
+// ("process 1234 (train)", from /proc/locks); "" when none is known.
+std::string describe_lock_holders(const std::string& db_path);
+
 struct git_state {
   std::string commit;  // 40 hex digits, empty outside a checkout
   std::string branch;  // empty when detached

@@ -12,6 +12,7 @@
 
 #include <tracker/types.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -140,9 +141,12 @@ class reader {
 };
 
 // ---- maintenance (short-lived read-write connection; safe while runs are logging) ---------
+// Both wait at most lock_timeout for a store another process keeps locked, then throw
+// error_code::timeout naming that process where the OS tells.
 // Marks a run deleted: it disappears from listings; gc() removes its rows and media.
-void delete_run(const std::string& store_dir, const std::string& run_id);
+void delete_run(const std::string& store_dir, const std::string& run_id,
+                std::chrono::milliseconds lock_timeout = std::chrono::seconds(10));
 // Removes deleted runs' rows and media/<run id>/ directories. Returns how many runs it purged.
-std::size_t gc(const std::string& store_dir);
+std::size_t gc(const std::string& store_dir, std::chrono::milliseconds lock_timeout = std::chrono::seconds(10));
 
 }  // namespace tracker

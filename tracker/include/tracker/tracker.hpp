@@ -13,11 +13,13 @@
 // Lifecycle of a run
 //   1. init() opens (or creates) the store, records the run (id, name, host, pid, git commit,
 //      config, tags) and returns once that is committed. Problems throw tracker::error.
-//   2. log() copies fixed-size records into a bounded in-memory queue and returns. It does no
-//      I/O, takes no lock in the steady state, and never throws. A background writer thread
-//      (one per store per process) drains the queue in bulk and commits each drain in one SQLite
-//      transaction, at least every 100 ms.
-//   3. flush() returns once everything logged before it is committed.
+//   2. log() copies fixed-size records into the run's own bounded in-memory queue and returns.
+//      It does no I/O, takes no lock in the steady state, and never throws. A background writer
+//      thread (one per store per process) drains every run's queue in bulk and commits each
+//      drain in one SQLite transaction, at least every 100 ms (sooner when a queue is a quarter
+//      full or someone waits in flush()).
+//   3. flush() returns once everything logged before it is committed, and tells whether any
+//      point of the run was lost.
 //   4. finish() flushes and marks the run finished; fail() marks it failed. The destructor calls
 //      finish(), or fail() if an exception is unwinding. Normal process exit drains the queue
 //      with a bounded wait. SIGINT/SIGTERM mark live runs "killed" before the process dies.
@@ -48,12 +50,18 @@
 
 namespace tracker {
 
-// What log() does when the queue is full.
+// What log() does when the run's queue is full. Each run has its own queue, so a policy only
+// ever affects the points of the run that chose it.
 enum class backpressure : std::uint8_t {
-  block,        // wait for the writer (default): nothing is ever lost
+  block,        // wait for the writer (default): nothing is lost unless the store stays
+                // blocked longer than options::max_block (then the point is dropped, counted
+                // in writer_stats::dropped, reported, and flush()/finish() return false)
   drop_newest,  // discard the point being logged; counted in writer_stats::dropped
-  drop_oldest,  // discard the oldest queued point to make room; counted likewise
+  drop_oldest,  // discard this run's oldest queued point to make room; counted likewise
 };
+
+// The largest options::queue_capacity accepted: 2^24 points (512 MiB of queue).
+constexpr std::size_t max_queue_capacity = std::size_t{1} << 24;
 
 // What init() does when options::id names a run that already exists.
 enum class resume_mode : std::uint8_t {
@@ -63,9 +71,13 @@ enum class resume_mode : std::uint8_t {
 };
 
 struct options {
+  // Project, name and tags: up to 256 bytes, no control characters and no '|'; tags no ','
+  // either; a name may not be "latest" (it always means the newest run).
   std::string project = "default";
   std::string name;  // empty: a readable default such as "brisk-otter-3"
-  nlohmann::json config = nlohmann::json::object();  // nested objects flatten to "a.b" keys
+  // Nested objects flatten to "a.b" keys; keys follow the metric-key rules, and one key given
+  // both nested and dotted ({"a":{"b":1},"a.b":2}) throws config_conflict.
+  nlohmann::json config = nlohmann::json::object();
   std::vector<std::string> tags;
   std::string note;
   std::string store;  // directory; empty: $TRACKER_DIR, else ./tracker-store
@@ -73,7 +85,14 @@ struct options {
   resume_mode resume = resume_mode::never;
   bool strict_steps = false;  // reject (and report) a step lower than that key's last step
   backpressure on_full = backpressure::block;
-  std::size_t queue_capacity = 1u << 16;  // points; rounded up to a power of two
+  std::size_t queue_capacity = 1u << 16;  // this run's queue, in points (32 bytes each): 1 to
+                                          // max_queue_capacity, rounded up to a power of two
+  // Longest one log() call waits under backpressure::block (a store locked by a stopped
+  // process must not hang training forever).
+  std::chrono::milliseconds max_block{30000};
+  // Longest init() and the setup calls wait for a store another process keeps locked; then
+  // they throw error_code::timeout naming that process (when the OS tells which it is).
+  std::chrono::milliseconds lock_timeout{30000};
   std::chrono::milliseconds heartbeat_interval{10000};
   bool handle_signals = true;  // SIGINT/SIGTERM mark the run "killed" (see lifecycle)
   bool capture_git = true;     // record the git commit/branch of the working directory
@@ -97,16 +116,19 @@ class key_handle {
   std::uint32_t id_ = 0;  // 0 = invalid (a rejected key name)
 };
 
-// Counters of the writer that serves a run's store. Monotonic for the life of the writer.
+// A run's counters (run::stats()). The point counters are this run's own; once flush() has
+// returned, enqueued == written + dropped + rejected + failed. commits, busy_retries and
+// errors belong to the store's writer, shared by the runs of this process on that store.
 struct writer_stats {
-  std::uint64_t enqueued = 0;   // points accepted by log()
+  std::uint64_t enqueued = 0;   // values passed to log() (accepted or not)
   std::uint64_t written = 0;    // points committed to the store
-  std::uint64_t dropped = 0;    // points lost to a drop_* backpressure policy
+  std::uint64_t dropped = 0;    // discarded by backpressure (drop_*, or a block past max_block)
   std::uint64_t rejected = 0;   // invalid key, strict-step violation, log after finish
+  std::uint64_t failed = 0;     // lost to write errors (a batch that failed all its retries)
   std::uint64_t blocked = 0;    // log() calls that had to wait for room (policy block)
-  std::uint64_t commits = 0;    // transactions committed
-  std::uint64_t busy_retries = 0;  // times another process held the write lock
-  std::uint64_t errors = 0;     // failures reported to the error handler
+  std::uint64_t commits = 0;    // transactions committed (store)
+  std::uint64_t busy_retries = 0;  // times another process held the write lock (store)
+  std::uint64_t errors = 0;     // write failures reported to the error handler (store)
 };
 
 class run_state;  // internal
@@ -130,7 +152,8 @@ class run {
   // Without a step, each call takes the next step of the run (one more than the highest step
   // seen so far by this run, from any key); all values of one call share a step. Any step
   // order is kept; with options::strict_steps a step lower than the key's last is rejected.
-  // Keys: 1..256 bytes, no control characters. A bad key is reported, not thrown.
+  // Keys: 1..256 bytes, no control characters. A bad key is reported (once per thread) and
+  // counted in stats().rejected, never thrown. The automatic step saturates at INT64_MAX.
   void log(std::initializer_list<metric> values, std::optional<std::int64_t> step = {}) noexcept;
   // The same for a list built at run time (per-class metrics, ...): one step for all values.
   void log(std::span<const metric> values, std::optional<std::int64_t> step = {}) noexcept;
@@ -152,14 +175,17 @@ class run {
 
   // ---- setup path: synchronous, committed on return, throws tracker::error ----------------
   // Config is immutable per key: the same value again is fine, a different value throws
-  // config_conflict (like MLflow params). New keys may be added at any time.
+  // config_conflict (like MLflow params). New keys may be added at any time. After finish()
+  // every setup call throws run_closed.
   void set_config(const nlohmann::json& values);
   void define_metric(std::string_view key, goal g);  // how best is chosen for this key
   void add_tags(const std::vector<std::string>& tags);
   void remove_tags(const std::vector<std::string>& tags);
   void set_note(std::string_view note);
 
-  // Blocks until everything logged before the call is committed. Returns false on timeout.
+  // Blocks until everything logged before the call is committed. Returns false on timeout,
+  // or when points of this run were lost since the previous flush() (write errors, a block
+  // past max_block; see stats()). Drops chosen by a drop_* policy do not make it false.
   bool flush(std::chrono::milliseconds timeout = std::chrono::milliseconds::max()) noexcept;
   // Per-metric summaries (last/min/max/best/count) after a flush, read from the store.
   std::vector<metric_summary> summary();
@@ -167,8 +193,10 @@ class run {
 
   // Ends the run: flushes, records the end time and status. Idempotent; later log() calls
   // are rejected (counted, reported). finish() marks "finished", fail() marks "failed".
-  void finish() noexcept;
-  void fail(std::string_view reason) noexcept;
+  // Returns false when the end could not be committed within 30 s (it is still recorded once
+  // the store is free) or when any point of the run was lost (stats().failed, block timeouts).
+  bool finish() noexcept;
+  bool fail(std::string_view reason) noexcept;
 
  private:
   friend run init(const options&);

@@ -8,6 +8,7 @@
 
 #include <tracker/types.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -78,13 +79,16 @@ class backend {
   virtual ~backend() = default;
 
   // ---- transactions (read_write) -------------------------------------------------------
-  // begin_write takes the store's write lock, waiting as long as another process holds it
-  // (never surfacing "database is locked"); on_wait is told how long it has waited so far.
+  // begin_write takes the store's write lock, waiting while another process holds it (up to
+  // the lock_timeout given to open_sqlite, then error timeout; never "database is locked");
+  // the wait observer is told how long it has waited so far.
   virtual void begin_write() = 0;
   virtual void commit() = 0;
   virtual void rollback() noexcept = 0;
   // Called while begin_write waits for another writer: (seconds waited, retries so far).
   virtual void set_wait_observer(std::function<void(double, std::uint64_t)> observer) = 0;
+  // Changes the lock_timeout given to open_sqlite (the writer thread uses a short one).
+  virtual void set_lock_timeout(std::chrono::milliseconds timeout) = 0;
 
   // ---- runs ------------------------------------------------------------------------------
   virtual std::optional<run_record> find_run(const std::string& id) = 0;
@@ -159,9 +163,32 @@ class backend {
   virtual std::vector<std::string> purge_deleted() = 0;
 };
 
+// A write transaction: begins on construction, rolls back on destruction unless committed
+// (never throws on the way out). The one way code above the backend writes.
+class write_transaction {
+ public:
+  explicit write_transaction(backend& b) : b_(b) { b_.begin_write(); }
+  ~write_transaction() {
+    if (!done_) b_.rollback();
+  }
+  write_transaction(const write_transaction&) = delete;
+  write_transaction& operator=(const write_transaction&) = delete;
+  void commit() {
+    b_.commit();
+    done_ = true;
+  }
+
+ private:
+  backend& b_;
+  bool done_ = false;
+};
+
 // Opens (read_write: creates and migrates) the SQLite store in directory dir.
-// Throws store_open_failed, schema_too_new, store_corrupt.
-std::unique_ptr<backend> open_sqlite(const std::string& dir, access mode);
+// Throws store_open_failed, schema_too_new, store_corrupt; a read_write connection whose
+// begin_write waited longer than lock_timeout for another process throws timeout, naming
+// the process that holds the lock when /proc/locks tells.
+std::unique_ptr<backend> open_sqlite(const std::string& dir, access mode,
+                                     std::chrono::milliseconds lock_timeout = std::chrono::milliseconds::max());
 
 // Path of the database file inside a store directory.
 std::string database_path(const std::string& dir);

@@ -14,6 +14,7 @@
 // that never gives up for writers, so "database is locked" never reaches a user.
 #include "store/backend.hpp"
 #include "store/sqlite_migrations.hpp"
+#include "system_info.hpp"
 
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
@@ -132,7 +133,8 @@ run_status status_from_text(const std::string& s) {
 
 class sqlite_backend final : public backend {
  public:
-  sqlite_backend(const std::string& dir, access mode) : mode_(mode) {
+  sqlite_backend(const std::string& dir, access mode, std::chrono::milliseconds lock_timeout)
+      : mode_(mode), lock_timeout_(lock_timeout) {
     const std::string path = database_path(dir);
     if (mode == access::read_write) {
       std::error_code ec;
@@ -175,7 +177,16 @@ class sqlite_backend final : public backend {
   void begin_write() override {
     reset_active_statements();
     waited_since_ = std::chrono::steady_clock::time_point{};
-    exec("BEGIN IMMEDIATE");
+    int rc = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    if ((rc & 0xff) == SQLITE_BUSY) {
+      std::string path = sqlite3_db_filename(db_, "main");
+      std::string holders = detail::describe_lock_holders(path);
+      throw error(error_code::timeout,
+                  "the write lock of " + path + " is held by " + (holders.empty() ? "another process" : holders) +
+                      " and was not released within " + std::to_string(lock_timeout_.count()) +
+                      " ms; nothing was changed (is that process stopped? let it finish, or end it)");
+    }
+    if (rc != SQLITE_OK) fail(db_, "BEGIN IMMEDIATE failed");
   }
   void commit() override {
     reset_active_statements();
@@ -184,6 +195,7 @@ class sqlite_backend final : public backend {
   void rollback() noexcept override {
     if (db_ && !sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }
+  void set_lock_timeout(std::chrono::milliseconds timeout) override { lock_timeout_ = timeout; }
   void set_wait_observer(std::function<void(double, std::uint64_t)> observer) override {
     wait_observer_ = std::move(observer);
   }
@@ -666,6 +678,9 @@ class sqlite_backend final : public backend {
     double waited = std::chrono::duration<double>(now - self->waited_since_).count();
     if (self->wait_observer_) self->wait_observer_(waited, static_cast<std::uint64_t>(retries));
     if (self->mode_ == access::read_only && waited > 10.0) return 0;
+    if (self->lock_timeout_ != std::chrono::milliseconds::max() &&
+        waited * 1000.0 > static_cast<double>(self->lock_timeout_.count()))
+      return 0;
     // Back off from 0.1 ms up to 20 ms so short transactions of other writers interleave.
     int micros = std::min(20000, 100 << std::min(retries, 8));
     std::this_thread::sleep_for(std::chrono::microseconds(micros));
@@ -674,6 +689,7 @@ class sqlite_backend final : public backend {
 
   sqlite3* db_ = nullptr;
   access mode_;
+  std::chrono::milliseconds lock_timeout_;  // longest wait for another process's write lock
   std::unordered_map<std::string, std::unique_ptr<statement>> statements_;
   std::function<void(double, std::uint64_t)> wait_observer_;
   std::chrono::steady_clock::time_point waited_since_{};
@@ -683,8 +699,8 @@ class sqlite_backend final : public backend {
 
 std::string database_path(const std::string& dir) { return (fs::path(dir) / "tracker.db").string(); }
 
-std::unique_ptr<backend> open_sqlite(const std::string& dir, access mode) {
-  return std::make_unique<sqlite_backend>(dir, mode);
+std::unique_ptr<backend> open_sqlite(const std::string& dir, access mode, std::chrono::milliseconds lock_timeout) {
+  return std::make_unique<sqlite_backend>(dir, mode, lock_timeout);
 }
 
 }  // namespace tracker::store
