@@ -129,6 +129,9 @@ bool loader_core::load_wanted() {
         }
       }
       s->overview.coarsen_to(2 * overview_target);
+      // Relative time counts from the run's start: its creation, or its first point when the
+      // writer's coarse clock stamped that a little earlier.
+      if (!s->overview.buckets.empty()) s->run_start = std::min(s->run_start, s->overview.buckets.front().t_first);
       it = cache_.emplace(id, std::move(s)).first;
       changed = true;
     }
