@@ -31,12 +31,15 @@ std::vector<std::string> keys_to_export(const reader& store, const run_info& r,
   std::vector<std::string> all;
   for (const metric_summary& m : sorted_by_key(store.summaries(r.id))) all.push_back(m.key);
   if (requested.empty()) return all;
-  for (const std::string& k : requested)
+  std::vector<std::string> keys;  // each once, in the order first asked for
+  for (const std::string& k : requested) {
     if (std::find(all.begin(), all.end(), k) == all.end())
       throw tracker::error(
           error_code::invalid_argument,
           "run " + run_label(r) + " has no metric '" + k + "'" + did_you_mean(k, all));
-  return requested;
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+  }
+  return keys;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <sstream>
 
 namespace tracker::cli {
 
@@ -123,24 +124,56 @@ parsed_args parse_args(const command_spec& spec, const args& a) {
   return p;
 }
 
+namespace {
+// An error message on one line, whatever the user typed (a RUN or a condition with a
+// newline) or the store held: control characters are shown as escapes.
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20 || c == 0x7f) out += '?';
+    else out += static_cast<char>(c);
+  }
+  return out;
+}
+}  // namespace
+
 int run_command(const command_spec& spec, const args& a, context& ctx,
                 const std::function<int(const parsed_args&)>& body) {
+  // The exit-2 contract: nothing on stdout, one line on stderr. So a command's output is
+  // held until it has succeeded (or a gate failed, exit 1): an error half-way through an
+  // export (a damaged database) must not leave half a CSV on stdout.
+  std::ostringstream held;
+  std::ostream& real_out = ctx.out;
   try {
     parsed_args p = parse_args(spec, a);
     if (p.help) {
-      ctx.out << usage_line(spec) << '\n';
-      if (!spec.description.empty()) ctx.out << '\n' << spec.description << '\n';
-      ctx.out << "\n--store DIR  the store (default: $TRACKER_DIR, else ./tracker-store)\n";
+      real_out << usage_line(spec) << '\n';
+      if (!spec.description.empty()) real_out << '\n' << spec.description << '\n';
+      real_out << "\n--store DIR  the store (default: $TRACKER_DIR, else ./tracker-store)\n";
       return exit_code::ok;
     }
-    return body(p);
+    int code;
+    {
+      // Commands write to ctx.out; point its buffer at `held` while the body runs.
+      struct redirect {
+        std::ostream& s;
+        std::streambuf* saved;
+        ~redirect() { s.rdbuf(saved); }
+      } guard{real_out, real_out.rdbuf(held.rdbuf())};
+      code = body(p);
+    }
+    real_out << held.str();
+    return code;
   } catch (const bad_usage& e) {
-    ctx.err << "tracker " << spec.name << ": " << e.what() << " (" << usage_line(spec) << ")\n";
+    ctx.err << "tracker " << spec.name << ": " << one_line(e.what()) << " (" << usage_line(spec) << ")\n";
   } catch (const tracker::error& e) {
-    ctx.err << "tracker: " << e.what() << '\n';
+    ctx.err << "tracker: " << one_line(e.what()) << '\n';
   } catch (const std::exception& e) {
     // Anything else (a damaged value in the store, out of memory): still one line, still 2.
-    ctx.err << "tracker: " << spec.name << " failed: " << e.what() << '\n';
+    ctx.err << "tracker: " << spec.name << " failed: " << one_line(e.what()) << '\n';
   }
   return exit_code::usage_error;
 }
@@ -149,7 +182,12 @@ tracker::reader open_store(const parsed_args& p) {
   namespace fs = std::filesystem;
   // Checked here, not only by the reader, to give the CLI's advice (--store, $TRACKER_DIR).
   std::error_code ec;
-  if (!fs::exists(fs::path(p.store) / "tracker.db", ec))
+  bool there = fs::exists(fs::path(p.store) / "tracker.db", ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw tracker::error(error_code::store_open_failed,
+                         "cannot read the store at '" + p.store + "': " + ec.message() +
+                             " (check the directory's permissions)");
+  if (!there)
     throw tracker::error(
         error_code::store_open_failed,
         "no tracker store at '" + p.store + "' (pass --store DIR or set $TRACKER_DIR)");

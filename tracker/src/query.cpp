@@ -7,6 +7,7 @@
 #include "aggregate.hpp"
 #include "store/backend.hpp"
 #include "system_info.hpp"
+#include "validate.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -44,15 +45,14 @@ void resolve_effective_status(store::run_record& r, const std::string& this_host
   }
 }
 
+// A finite decimal number, all of s: "0.85", "-1e-3". Not "nan", "inf", "0x10" or " 5",
+// which std::stod would take (a gate on "nan" can never pass and would read as a failure).
 std::optional<double> parse_number(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  try {
-    std::size_t used = 0;
-    double v = std::stod(s, &used);
-    if (used == s.size()) return v;
-  } catch (...) {
-  }
-  return std::nullopt;
+  double v = 0;
+  const char* end = s.data() + s.size();
+  auto [ptr, ec] = std::from_chars(s.data(), end, v, std::chars_format::general);
+  if (s.empty() || ec != std::errc() || ptr != end || !std::isfinite(v)) return std::nullopt;
+  return v;
 }
 
 // One comparison for numbers and for text (config values that are not numbers).
@@ -118,6 +118,9 @@ condition parse_condition(const std::string& text) {
     c.key = lhs;
     for (const char* field : {"last", "min", "max", "best", "count"}) {
       std::string suffix = std::string(".") + field;
+      if (lhs == suffix)
+        throw error(error_code::invalid_argument,
+                    "condition \"" + text + "\" has no metric key before " + suffix + ", e.g. 'train/loss" + suffix + "<0.3'");
       if (lhs.size() > suffix.size() && lhs.compare(lhs.size() - suffix.size(), suffix.size(), suffix) == 0) {
         c.key = lhs.substr(0, lhs.size() - suffix.size());
         c.field = field;
@@ -125,7 +128,9 @@ condition parse_condition(const std::string& text) {
       }
     }
     if (!parse_number(c.value))
-      throw error(error_code::invalid_argument, "condition \"" + text + "\": \"" + c.value + "\" is not a number");
+      throw error(error_code::invalid_argument, "condition \"" + text + "\": \"" + c.value +
+                                                    "\" is not a finite decimal number");
+    if (auto problem = detail::key_problem(c.key)) throw error(error_code::invalid_argument, "condition \"" + text + "\": " + *problem);
   }
   if (c.key.empty()) throw error(error_code::invalid_argument, "condition \"" + text + "\" has no key");
   return c;

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
@@ -136,21 +137,37 @@ class sqlite_backend final : public backend {
   sqlite_backend(const std::string& dir, access mode, std::chrono::milliseconds lock_timeout)
       : mode_(mode), lock_timeout_(lock_timeout) {
     const std::string path = database_path(dir);
+    std::string open_name = path;
+    int flags = mode == access::read_write ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+                                           : SQLITE_OPEN_READONLY;
     if (mode == access::read_write) {
+      // Only the directory now; media/ is created once the database proved to be ours, so a
+      // refused foreign database leaves nothing behind.
       std::error_code ec;
-      fs::create_directories(fs::path(dir) / "media", ec);
+      fs::create_directories(dir, ec);
       if (ec)
         throw error(error_code::store_open_failed,
                     "cannot create store directory " + dir + ": " + ec.message());
-    } else if (!fs::exists(path)) {
-      throw error(error_code::store_open_failed,
-                  "no tracker store at " + dir + " (" + path +
-                      " does not exist); log a run with tracker::init first, or pass --store DIR");
+    } else {
+      std::error_code ec;
+      bool there = fs::exists(path, ec);
+      if (ec && ec != std::errc::no_such_file_or_directory)
+        throw error(error_code::store_open_failed,
+                    "cannot read the store at " + dir + ": " + ec.message() + " (check its permissions)");
+      if (!there)
+        throw error(error_code::store_open_failed,
+                    "no tracker store at " + dir + " (" + path +
+                        " does not exist); log a run with tracker::init first, or pass --store DIR");
+      // A store on a read-only medium (or in a directory this user cannot write) with no
+      // writer attached: SQLite could not create the -shm file a WAL read needs, so open the
+      // file as immutable. With a writer attached, -wal/-shm exist and the normal path works.
+      if (::access(dir.c_str(), W_OK) != 0 && !fs::exists(path + "-wal", ec) && !fs::exists(path + "-shm", ec)) {
+        open_name = "file:" + uri_escape(path) + "?immutable=1";
+        flags |= SQLITE_OPEN_URI;
+      }
     }
-    int flags = mode == access::read_write ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-                                           : SQLITE_OPEN_READONLY;
     flags |= SQLITE_OPEN_NOMUTEX;  // one connection per thread by contract
-    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(open_name.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
       sqlite3_close(db_);
       db_ = nullptr;
@@ -160,6 +177,11 @@ class sqlite_backend final : public backend {
     sqlite3_busy_handler(db_, &sqlite_backend::on_busy, this);
     try {
       configure_and_migrate(path);
+      if (mode == access::read_write) {
+        std::error_code ec;
+        fs::create_directories(fs::path(dir) / "media", ec);
+        if (ec) throw error(error_code::store_open_failed, "cannot create " + dir + "/media: " + ec.message());
+      }
     } catch (...) {
       statements_.clear();
       sqlite3_close(db_);
@@ -509,11 +531,13 @@ class sqlite_backend final : public backend {
  private:
   // ---- [SECTION] open, schema check and migrations ----------------------------------------
   void configure_and_migrate(const std::string& path) {
-    // Both values from one snapshot: another process may be creating the store right now,
-    // and reading them apart could see its version without its application_id.
+    // All three from one snapshot: another process may be creating the store right now, and
+    // reading them apart could see its version without its application_id, or its tables
+    // without its marks (and call a store being created "another application's").
     exec("BEGIN");
     int app_id = pragma_int("application_id");
     int version = pragma_int("user_version");
+    std::int64_t tables = table_count();
     exec("COMMIT");
     if (version > schema_version)
       throw error(error_code::schema_too_new,
@@ -523,8 +547,16 @@ class sqlite_backend final : public backend {
                       "--store / TRACKER_DIR at another directory. Nothing was changed.");
     if (version > 0 && app_id != sqlite_schema::application_id)
       throw error(error_code::store_corrupt, path + " is an SQLite database but not a tracker store");
+    // Before anything changes the file (WAL mode, a schema): a database with tables but
+    // without our marks is someone else's, and is left exactly as it was.
+    if (version == 0 && app_id != sqlite_schema::application_id && tables > 0)
+      throw error(error_code::store_corrupt, path + " is another application's SQLite database, not a tracker "
+                                                    "store; nothing was changed (point --store / TRACKER_DIR elsewhere)");
 
     if (mode_ == access::read_only) {
+      if (version == 0)
+        throw error(error_code::store_open_failed,
+                    "store " + path + " is empty (no tracker schema yet); log a run with tracker::init first");
       if (version < schema_version)
         throw error(error_code::store_open_failed,
                     "store " + path + " has schema version " + std::to_string(version) +
@@ -581,6 +613,26 @@ class sqlite_backend final : public backend {
         fail(db_, "cannot switch " + std::string(sqlite3_db_filename(db_, "main")) + " to WAL mode");
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(20, 1 + attempt)));
     }
+  }
+
+  std::int64_t table_count() {
+    statement s(db_, "SELECT count(*) FROM sqlite_master");
+    return s.step() ? s.i64(0) : 0;
+  }
+
+  static std::string uri_escape(const std::string& path) {
+    std::string out;
+    for (unsigned char c : path) {
+      if (c == '%' || c == '?' || c == '#' || c <= 0x20 || c >= 0x7f) {
+        const char* hex = "0123456789ABCDEF";
+        out += '%';
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    return out;
   }
 
   int pragma_int(const char* name) {
