@@ -43,7 +43,7 @@ struct point_row {
   double value;  // NaN is stored as NULL
 };
 
-// One bucket of the down-sampling pyramid (see pyramid.hpp).
+// One bucket of the down-sampling pyramid (see aggregate.hpp).
 struct bucket_row {
   std::int64_t sid = 0;
   int level = 0;
