@@ -27,7 +27,9 @@ using clk = std::chrono::steady_clock;
 namespace sig = tracker::significance;
 namespace metrics = tracker::metrics;
 
-double seconds_since(clk::time_point t0) { return std::chrono::duration<double>(clk::now() - t0).count(); }
+double seconds_since(clk::time_point t0) {
+  return std::chrono::duration<double>(clk::now() - t0).count();
+}
 
 // CPU time of this thread: on a shared machine it moves much less than wall-clock time.
 double thread_cpu_seconds() {
@@ -47,9 +49,12 @@ int main(int argc, char** argv) {
   std::size_t samples = 1'000'000, resamples = 10'000;
   int reps = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--samples")) samples = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--resamples")) resamples = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--samples"))
+      samples = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--resamples"))
+      resamples = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--reps"))
+      reps = std::atoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "usage: bench_significance [--samples N] [--resamples R] [--reps K]\n");
       return 2;
@@ -86,11 +91,14 @@ int main(int argc, char** argv) {
   sig::comparison last;
   for (int r = 0; r < reps; ++r) {
     auto t0 = clk::now();
-    last = sig::compare_paired(truth, a, b, labels, {.resamples = resamples, .seed = static_cast<std::uint64_t>(r)});
+    last = sig::compare_paired(truth, a, b, labels,
+                               {.resamples = resamples, .seed = static_cast<std::uint64_t>(r)});
     t_full.push_back(seconds_since(t0));
     t0 = clk::now();
     const double c0 = thread_cpu_seconds();
-    sig::compare_paired(truth, a, b, labels, {.resamples = resamples, .seed = static_cast<std::uint64_t>(r), .threads = 1});
+    sig::compare_paired(
+        truth, a, b, labels,
+        {.resamples = resamples, .seed = static_cast<std::uint64_t>(r), .threads = 1});
     cpu_single.push_back(thread_cpu_seconds() - c0);
     t_single.push_back(seconds_since(t0));
     t0 = clk::now();
@@ -98,28 +106,37 @@ int main(int argc, char** argv) {
     t_mcnemar.push_back(seconds_since(t0));
   }
   const sig::metric_difference& acc = *last.find("accuracy");
-  std::printf("%zu paired samples, %zu classes: accuracy A %.4f B %.4f, diff %+.5f, McNemar p %.3g, 95%% CI [%.5f, %.5f]\n",
-              samples, k, acc.a, acc.b, acc.diff, *acc.p_value, acc.ci95->lo, acc.ci95->hi);
-  std::printf("%-58s median %.3f s (min %.3f, max %.3f, %d reps)\n",
-              ("McNemar + bootstrap (" + std::to_string(resamples) + " resamples, 12 metrics)").c_str(),
-              median(t_full), *std::min_element(t_full.begin(), t_full.end()),
-              *std::max_element(t_full.begin(), t_full.end()), reps);
+  std::printf(
+      "%zu paired samples, %zu classes: accuracy A %.4f B %.4f, diff %+.5f, McNemar p %.3g, 95%% "
+      "CI [%.5f, %.5f]\n",
+      samples, k, acc.a, acc.b, acc.diff, *acc.p_value, acc.ci95->lo, acc.ci95->hi);
+  std::printf(
+      "%-58s median %.3f s (min %.3f, max %.3f, %d reps)\n",
+      ("McNemar + bootstrap (" + std::to_string(resamples) + " resamples, 12 metrics)").c_str(),
+      median(t_full), *std::min_element(t_full.begin(), t_full.end()),
+      *std::max_element(t_full.begin(), t_full.end()), reps);
   std::printf("%-58s median %.3f s (CPU time %.3f s)\n", "the same on one thread", median(t_single),
               median(cpu_single));
-  std::printf("%-58s median %.3f s\n", "counting + McNemar + point values only (no bootstrap)", median(t_mcnemar));
+  std::printf("%-58s median %.3f s\n", "counting + McNemar + point values only (no bootstrap)",
+              median(t_mcnemar));
   std::printf("target <= 1 s for McNemar + 10,000 resamples: %s\n",
-              resamples == 10'000 && samples >= 1'000'000 ? (median(t_full) <= 1.0 ? "PASS" : "MISS") : "n/a");
+              resamples == 10'000 && samples >= 1'000'000
+                  ? (median(t_full) <= 1.0 ? "PASS" : "MISS")
+                  : "n/a");
 
   // The stored object for the same data.
   metrics::predictions p(labels);
-  for (std::size_t i = 0; i < samples; ++i) p.add(truth[i], a[i], 0.1 + 0.001 * static_cast<double>(i % 1000));
+  for (std::size_t i = 0; i < samples; ++i)
+    p.add(truth[i], a[i], 0.1 + 0.001 * static_cast<double>(i % 1000));
   auto t0 = clk::now();
   const std::string body = p.to_json().dump();
   const double t_encode = seconds_since(t0);
   t0 = clk::now();
   const metrics::predictions back = metrics::predictions::from_json(nlohmann::json::parse(body));
   const double t_decode = seconds_since(t0);
-  std::printf("predictions object: %zu bytes (%.2f bytes/sample), encode %.3f s, parse+decode %.3f s\n", body.size(),
-              static_cast<double>(body.size()) / static_cast<double>(samples), t_encode, t_decode);
+  std::printf(
+      "predictions object: %zu bytes (%.2f bytes/sample), encode %.3f s, parse+decode %.3f s\n",
+      body.size(), static_cast<double>(body.size()) / static_cast<double>(samples), t_encode,
+      t_decode);
   return back.size() == samples ? 0 : 1;
 }

@@ -52,7 +52,8 @@ sig::comparison compare(const paired_set& s, const sig::options& o = {}) {
   return sig::compare_paired(s.truth, s.a, s.b, abc, o);
 }
 
-metrics::predictions to_predictions(const std::vector<std::uint16_t>& truth, const std::vector<std::uint16_t>& pred) {
+metrics::predictions to_predictions(const std::vector<std::uint16_t>& truth,
+                                    const std::vector<std::uint16_t>& pred) {
   metrics::predictions p(abc);
   for (std::size_t i = 0; i < truth.size(); ++i) p.add(truth[i], pred[i], 0.5);
   return p;
@@ -73,7 +74,8 @@ tracker::options store_options(const tracker_test::temp_dir& tmp) {
 // Binomial and McNemar
 // =============================================================================================
 
-TEST_CASE("binomial two-sided p matches scipy.stats.binomtest(k, n, 0.5) exactly computed", "[significance]") {
+TEST_CASE("binomial two-sided p matches scipy.stats.binomtest(k, n, 0.5) exactly computed",
+          "[significance]") {
   // n = 10, k = 1: P(X <= 1) = (C(10,0) + C(10,1)) / 2^10 = 11/1024; two-sided = 22/1024.
   CHECK(sig::binomial_two_sided_p(1, 10) == Approx(0.021484375).epsilon(1e-12));
   CHECK(sig::binomial_two_sided_p(9, 10) == Approx(0.021484375).epsilon(1e-12));  // symmetric
@@ -102,7 +104,8 @@ TEST_CASE("binomial two-sided p matches scipy.stats.binomtest(k, n, 0.5) exactly
   CHECK(big < 1e-100);
 }
 
-TEST_CASE("McNemar: exact, mid-p and chi-squared variants, ties and zero discordance", "[significance]") {
+TEST_CASE("McNemar: exact, mid-p and chi-squared variants, ties and zero discordance",
+          "[significance]") {
   using v = sig::mcnemar_variant;
   // b = 1 only-A-right, c = 9 only-B-right: binomial test of 1 in Binomial(10, 1/2) (above).
   CHECK(sig::mcnemar_p(1, 9) == Approx(0.021484375).epsilon(1e-12));
@@ -123,8 +126,8 @@ TEST_CASE("McNemar: exact, mid-p and chi-squared variants, ties and zero discord
 
   for (v variant : {v::exact, v::mid_p, v::chi2}) {
     INFO(sig::to_string(variant));
-    CHECK(sig::mcnemar_p(0, 0, variant) == 1.0);     // no discordant pairs: identical correctness
-    CHECK(sig::mcnemar_p(7, 7, variant) == 1.0);     // a tie
+    CHECK(sig::mcnemar_p(0, 0, variant) == 1.0);  // no discordant pairs: identical correctness
+    CHECK(sig::mcnemar_p(7, 7, variant) == 1.0);  // a tie
     CHECK(sig::mcnemar_p(500, 500, variant) == 1.0);
   }
   // One discordant pair: exact 2 · 1/2 = 1; mid-p 1 − 1/2 = 0.5; chi-squared (1 − 1)² / 1 = 0 -> 1.
@@ -141,7 +144,8 @@ TEST_CASE("McNemar: exact, mid-p and chi-squared variants, ties and zero discord
 // Wilson and Newcombe
 // =============================================================================================
 
-TEST_CASE("Wilson interval and Newcombe's difference match the published examples", "[significance]") {
+TEST_CASE("Wilson interval and Newcombe's difference match the published examples",
+          "[significance]") {
   // Newcombe (1998), "Two-sided confidence intervals for the single proportion", Table I,
   // method 3 (score, no continuity correction): 81/263 -> 0.2553 to 0.3662; 15/148 -> 0.0624
   // to 0.1605. Our values to 4 decimals, and to 1e-9 against the closed form computed
@@ -173,7 +177,8 @@ TEST_CASE("Wilson interval and Newcombe's difference match the published example
 // Paired comparison and bootstrap
 // =============================================================================================
 
-TEST_CASE("paired comparison: point values, the 2x2 table and McNemar from per-sample data", "[significance]") {
+TEST_CASE("paired comparison: point values, the 2x2 table and McNemar from per-sample data",
+          "[significance]") {
   // 100 samples: 80 both right, 1 only A, 9 only B, 10 neither -> b = 1, c = 9.
   const paired_set s = make_set(80, 1, 9, 10);
   const sig::comparison c = compare(s);
@@ -195,7 +200,8 @@ TEST_CASE("paired comparison: point values, the 2x2 table and McNemar from per-s
 
   // Macro and per-class F1 equal metrics::compute_report on each run's confusion matrix.
   metrics::confusion_matrix cm_a(abc), cm_b(abc);
-  for (std::size_t i = 0; i < s.truth.size(); ++i) cm_a.add(s.truth[i], s.a[i]), cm_b.add(s.truth[i], s.b[i]);
+  for (std::size_t i = 0; i < s.truth.size(); ++i)
+    cm_a.add(s.truth[i], s.a[i]), cm_b.add(s.truth[i], s.b[i]);
   const auto ra = metrics::compute_report(cm_a), rb = metrics::compute_report(cm_b);
   REQUIRE(c.find("f1_macro"));
   CHECK(c.find("f1_macro")->a == Approx(ra.macro.f1));
@@ -217,7 +223,8 @@ TEST_CASE("paired comparison: point values, the 2x2 table and McNemar from per-s
   CHECK_FALSE(compare(s, {.alpha = 0.01}).find("accuracy")->significant);
 }
 
-TEST_CASE("identical runs: every difference is 0, p = 1, intervals [0, 0], nothing significant", "[significance]") {
+TEST_CASE("identical runs: every difference is 0, p = 1, intervals [0, 0], nothing significant",
+          "[significance]") {
   paired_set s = make_set(70, 0, 0, 30);
   s.b = s.a;
   const sig::comparison c = compare(s);
@@ -240,7 +247,8 @@ TEST_CASE("identical runs: every difference is 0, p = 1, intervals [0, 0], nothi
   CHECK(ct.find("accuracy")->diff == 0.0);
 }
 
-TEST_CASE("paired bootstrap: seeded and reproducible, interval width as the delta method predicts", "[significance]") {
+TEST_CASE("paired bootstrap: seeded and reproducible, interval width as the delta method predicts",
+          "[significance]") {
   // 10,000 samples: 8000 both right, 300 only A, 400 only B, 1300 neither. Accuracy B − A =
   // (400 − 300) / 10000 = 0.01. The bootstrap distribution of the paired difference has
   // standard error sqrt((p_b + p_c − (p_c − p_b)²) / N) = sqrt((0.07 − 0.0001) / 10000)
@@ -264,7 +272,8 @@ TEST_CASE("paired bootstrap: seeded and reproducible, interval width as the delt
     CHECK(c1.metrics[m].p_value == c2.metrics[m].p_value);
   }
   // The thread count does not change a single number (one random stream per resample).
-  const sig::comparison one = compare(s, {.seed = 42, .threads = 1}), three = compare(s, {.seed = 42, .threads = 3});
+  const sig::comparison one = compare(s, {.seed = 42, .threads = 1}),
+                        three = compare(s, {.seed = 42, .threads = 3});
   for (std::size_t m = 0; m < c1.metrics.size(); ++m) {
     CHECK(one.metrics[m].ci95 == c1.metrics[m].ci95);
     CHECK(three.metrics[m].ci95 == c1.metrics[m].ci95);
@@ -282,7 +291,8 @@ TEST_CASE("paired bootstrap: seeded and reproducible, interval width as the delt
   CHECK_FALSE(c0.find("f1_macro")->significant);
 }
 
-TEST_CASE("paired bootstrap on class-triple counts equals resampling sample indices", "[significance]") {
+TEST_CASE("paired bootstrap on class-triple counts equals resampling sample indices",
+          "[significance]") {
   // The library draws multinomial counts of (true, A, B) triples instead of N indices; the two
   // are the same distribution. Check it against the textbook algorithm written here: draw N
   // indices uniformly with replacement, recompute macro F1 for A and B from confusion matrices
@@ -319,7 +329,8 @@ TEST_CASE("paired bootstrap on class-triple counts equals resampling sample indi
   CHECK(f->ci95->hi == Approx(hi).margin(0.08 * width));
 }
 
-TEST_CASE("different validation sets are refused with a clear message, never compared", "[significance]") {
+TEST_CASE("different validation sets are refused with a clear message, never compared",
+          "[significance]") {
   const paired_set s = make_set(40, 5, 5, 10);
   const metrics::predictions pa = to_predictions(s.truth, s.a);
 
@@ -327,18 +338,21 @@ TEST_CASE("different validation sets are refused with a clear message, never com
     metrics::predictions pb = to_predictions(s.truth, s.b);
     pb.add(0, 0, 0.1);
     CHECK_THROWS_WITH(sig::compare_paired(pa, pb), Catch::Contains("different validation sets") &&
-                                                       Catch::Contains("60") && Catch::Contains("61"));
+                                                       Catch::Contains("60") &&
+                                                       Catch::Contains("61"));
   }
   SECTION("the same size, other true labels") {
     std::vector<std::uint16_t> other = s.truth;
     other[7] = static_cast<std::uint16_t>((other[7] + 1) % 3);
     other[9] = static_cast<std::uint16_t>((other[9] + 1) % 3);
-    CHECK_THROWS_WITH(sig::compare_paired(pa, to_predictions(other, s.b)),
-                      Catch::Contains("true class differs at 2 of 60") && Catch::Contains("index 7"));
+    CHECK_THROWS_WITH(
+        sig::compare_paired(pa, to_predictions(other, s.b)),
+        Catch::Contains("true class differs at 2 of 60") && Catch::Contains("index 7"));
   }
   SECTION("other dataset indices") {
     metrics::predictions pb(abc);
-    for (std::size_t i = 0; i < s.truth.size(); ++i) pb.add(s.truth[i], s.b[i], {}, static_cast<std::int64_t>(i + 100));
+    for (std::size_t i = 0; i < s.truth.size(); ++i)
+      pb.add(s.truth[i], s.b[i], {}, static_cast<std::int64_t>(i + 100));
     CHECK_THROWS_WITH(sig::compare_paired(pa, pb), Catch::Contains("dataset indices differ"));
   }
   SECTION("other class labels") {
@@ -352,7 +366,8 @@ TEST_CASE("different validation sets are refused with a clear message, never com
   }
   SECTION("the same samples added in another order are the same set") {
     metrics::predictions pb(abc);
-    for (std::size_t i = s.truth.size(); i-- > 0;) pb.add(s.truth[i], s.b[i], {}, static_cast<std::int64_t>(i));
+    for (std::size_t i = s.truth.size(); i-- > 0;)
+      pb.add(s.truth[i], s.b[i], {}, static_cast<std::int64_t>(i));
     const sig::comparison c = sig::compare_paired(pa, pb);
     CHECK(c.only_a_correct == 5);
     CHECK(c.only_b_correct == 5);
@@ -361,12 +376,14 @@ TEST_CASE("different validation sets are refused with a clear message, never com
     metrics::confusion_matrix a(abc), b(abc);
     a.add(0, 0, 10), a.add(1, 1, 10);
     b.add(0, 0, 10), b.add(1, 1, 9), b.add(2, 2, 1);
-    CHECK_THROWS_WITH(sig::compare_unpaired(a, b), Catch::Contains("different validation sets") &&
-                                                       Catch::Contains("'b' has 10 samples in A and 9 in B"));
+    CHECK_THROWS_WITH(sig::compare_unpaired(a, b),
+                      Catch::Contains("different validation sets") &&
+                          Catch::Contains("'b' has 10 samples in A and 9 in B"));
   }
 }
 
-TEST_CASE("unpaired fallback: Wilson interval of each accuracy and Newcombe's interval of B − A", "[significance]") {
+TEST_CASE("unpaired fallback: Wilson interval of each accuracy and Newcombe's interval of B − A",
+          "[significance]") {
   // A: 48 of 80 right, B: 56 of 70 would be different sets; the same 80 samples: A 48, B 64.
   metrics::confusion_matrix a({"x", "y"}), b({"x", "y"});
   a.add(0, 0, 30), a.add(0, 1, 10), a.add(1, 1, 18), a.add(1, 0, 22);  // 48 of 80
@@ -395,7 +412,8 @@ TEST_CASE("unpaired fallback: Wilson interval of each accuracy and Newcombe's in
 // The predictions object
 // =============================================================================================
 
-TEST_CASE("predictions: compact body, exact labels, bfloat16 losses, indices round-trip", "[significance][predictions]") {
+TEST_CASE("predictions: compact body, exact labels, bfloat16 losses, indices round-trip",
+          "[significance][predictions]") {
   SECTION("10,000 samples of 10 classes stay well under 100 KB") {
     std::vector<std::string> labels;
     for (int k = 0; k < 10; ++k) labels.push_back("class" + std::to_string(k));
@@ -493,7 +511,8 @@ TEST_CASE("predictions: compact body, exact labels, bfloat16 losses, indices rou
   }
 }
 
-TEST_CASE("log_predictions stores a predictions object that reads back from the store", "[significance][predictions]") {
+TEST_CASE("log_predictions stores a predictions object that reads back from the store",
+          "[significance][predictions]") {
   tracker_test::temp_dir tmp;
   std::string id;
   {

@@ -25,8 +25,9 @@ namespace {
 
 const command_spec spec{
     .name = "check",
-    .synopsis = "RUN EXPR... [--baseline RUN_A [--significant [--alpha A]]] [--keys PATTERN]... "
-                "[--format text|json|markdown|junit]",
+    .synopsis =
+        "RUN EXPR... [--baseline RUN_A [--significant [--alpha A]]] [--keys PATTERN]... "
+        "[--format text|json|markdown|junit]",
     .description =
         "Evaluates each gate against RUN and prints PASS/FAIL with the actual value; exits 1 if\n"
         "any gate fails. EXPR: 'val/acc>=0.85', 'train/loss.min<0.3', 'config.lr=0.001'\n"
@@ -35,7 +36,8 @@ const command_spec spec{
         "--baseline RUN_A  thresholds may name the baseline's value of the same metric and\n"
         "                  field: 'val/accuracy>=baseline-0.005', 'val/loss<=baseline+0.01'\n"
         "--significant     a baseline gate fails only when B - A is significant in the failing\n"
-        "                  direction (p < --alpha, default 0.05; McNemar exact for accuracy, paired\n"
+        "                  direction (p < --alpha, default 0.05; McNemar exact for accuracy, "
+        "paired\n"
         "                  bootstrap for F1; needs <prefix>/predictions or confusion matrices;\n"
         "                  --test, --resamples, --seed as for compare --significance)\n"
         "--keys PATTERN    with --baseline: gate every matching metric with a goal against the\n"
@@ -91,7 +93,8 @@ std::optional<std::pair<std::string, double>> split_baseline(const std::string& 
   // "baseline" ("val/f1/Ankle boot", "baseline/acc"), so only the right-hand side is rewritten.
   std::size_t before = pos;
   while (before > 0 && (text[before - 1] == ' ' || text[before - 1] == '\t')) --before;
-  if (before == 0 || (text[before - 1] != '<' && text[before - 1] != '>' && text[before - 1] != '='))
+  if (before == 0 ||
+      (text[before - 1] != '<' && text[before - 1] != '>' && text[before - 1] != '='))
     return std::nullopt;
   std::string rest;
   for (char c : text.substr(pos + 8))
@@ -104,8 +107,9 @@ std::optional<std::pair<std::string, double>> split_baseline(const std::string& 
     if ((rest[0] != '+' && rest[0] != '-') || number.empty() || ec != std::errc{} || ptr != end ||
         !std::isfinite(offset))
       throw tracker::error(error_code::invalid_argument,
-                           "condition \"" + text + "\": after 'baseline' expected +NUMBER or -NUMBER, got \"" +
-                               rest + "\"");
+                           "condition \"" + text +
+                               "\": after 'baseline' expected +NUMBER or -NUMBER, got \"" + rest +
+                               "\"");
     if (rest[0] == '-') offset = -offset;
   }
   return std::pair{text.substr(0, before), offset};
@@ -118,7 +122,8 @@ gate parse_gate(const std::string& text) {
     try {
       g.cond = parse_condition(rel->first + "0");
     } catch (const tracker::error& e) {
-      throw tracker::error(e.code(), "condition \"" + text + "\": not KEY[.FIELD] OP baseline[+-NUMBER]");
+      throw tracker::error(e.code(),
+                           "condition \"" + text + "\": not KEY[.FIELD] OP baseline[+-NUMBER]");
     }
     if (g.cond.on != condition::subject::metric)
       throw tracker::error(error_code::invalid_argument,
@@ -164,8 +169,8 @@ std::string actual_text(const gate& g, const std::vector<std::string>& metric_ke
       text += " (baseline: no value)";
     else
       text += " (baseline " + human_number(*g.baseline) +
-              (g.offset != 0 ? (g.offset > 0 ? " + " : " - ") + human_number(std::fabs(g.offset)) + " = " +
-                                   human_number(*g.threshold)
+              (g.offset != 0 ? (g.offset > 0 ? " + " : " - ") + human_number(std::fabs(g.offset)) +
+                                   " = " + human_number(*g.threshold)
                              : std::string()) +
               ")";
   }
@@ -177,15 +182,27 @@ std::string xml_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // XML 1.0 forbids most control characters, even escaped.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') out += ' ';
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r')
+          out += ' ';
+        else
+          out += c;
     }
   }
   return out;
@@ -197,7 +214,8 @@ ojson test_json(const significance::metric_difference& m, double alpha) {
           {"b", json_number(m.b)},
           {"diff", json_number(m.diff)},
           {"p_value", m.p_value ? json_number(*m.p_value) : ojson(nullptr)},
-          {"ci95", m.ci95 ? ojson::array({json_number(m.ci95->lo), json_number(m.ci95->hi)}) : ojson(nullptr)},
+          {"ci95", m.ci95 ? ojson::array({json_number(m.ci95->lo), json_number(m.ci95->hi)})
+                          : ojson(nullptr)},
           {"significant", m.significant},
           {"alpha", alpha}};
 }
@@ -211,12 +229,14 @@ int cmd_check(const args& a, context& ctx) {
     const key_filter keys = key_filter::from(p);
     if (significant && !baseline_ref) throw bad_usage("--significant needs --baseline RUN");
     if (!keys.empty() && !baseline_ref)
-      throw bad_usage("--keys on check needs --baseline RUN (it gates every matching metric against it)");
+      throw bad_usage(
+          "--keys on check needs --baseline RUN (it gates every matching metric against it)");
     if (!significant)
       for (std::string_view o : {"--test", "--resamples", "--seed", "--alpha"})
         if (p.value(o)) throw bad_usage(std::string(o) + " goes with --significant");
     if (p.positional.size() < 2 && keys.empty()) throw bad_usage("missing gate expressions");
-    const significance::options sig_opts = significant ? significance_options(p) : significance::options{};
+    const significance::options sig_opts =
+        significant ? significance_options(p) : significance::options{};
 
     std::vector<gate> gates;
     for (std::size_t i = 1; i < p.positional.size(); ++i) {
@@ -237,10 +257,13 @@ int cmd_check(const args& a, context& ctx) {
       std::size_t added = 0;
       for (const metric_summary& m : summaries) {
         if (!keys.matches(m.key) || m.metric_goal == goal::none) continue;
-        gates.push_back(parse_gate(m.key + (m.metric_goal == goal::maximize ? ">=" : "<=") + "baseline"));
+        gates.push_back(
+            parse_gate(m.key + (m.metric_goal == goal::maximize ? ">=" : "<=") + "baseline"));
         ++added;
       }
-      if (added == 0) throw_no_key_matches("run " + run_label(r) + " with a goal (minimize/maximize)", keys, metric_keys);
+      if (added == 0)
+        throw_no_key_matches("run " + run_label(r) + " with a goal (minimize/maximize)", keys,
+                             metric_keys);
     }
 
     // Significance per prefix, computed once; an input problem (different validation sets, no
@@ -252,7 +275,8 @@ int cmd_check(const args& a, context& ctx) {
         const condition_result ra = store.evaluate(*base, g.cond);
         g.baseline = ra.actual;
         if (g.baseline) g.threshold = *g.baseline + g.offset;
-        g.result.passed = g.result.actual && g.threshold && holds(*g.result.actual, g.cond.op, *g.threshold);
+        g.result.passed =
+            g.result.actual && g.threshold && holds(*g.result.actual, g.cond.op, *g.threshold);
         apply_missing_rule(g);
         if (g.result.actual && !g.baseline) g.note = "the baseline run has no value for it";
       } else {
@@ -262,12 +286,14 @@ int cmd_check(const args& a, context& ctx) {
       if (!significant || !g.relative || !g.result.actual || !g.baseline) continue;
       const auto prefix = g.cond.field == "last" ? significance_prefix(g.cond.key) : std::nullopt;
       if (!prefix) {
-        g.note = "no significance test for " + g.cond.key + (g.cond.field == "last" ? "" : "." + g.cond.field) +
-                 ": a plain gate";
+        g.note = "no significance test for " + g.cond.key +
+                 (g.cond.field == "last" ? "" : "." + g.cond.field) + ": a plain gate";
         continue;
       }
       auto it = reports.find(*prefix);
-      if (it == reports.end()) it = reports.emplace(*prefix, compute_significance(store, *base, r, sig_opts, *prefix)).first;
+      if (it == reports.end())
+        it = reports.emplace(*prefix, compute_significance(store, *base, r, sig_opts, *prefix))
+                 .first;
       const significance_report& rep = it->second;
       const significance::metric_difference* m = nullptr;
       for (const auto& d : rep.result.metrics)
@@ -277,16 +303,17 @@ int cmd_check(const args& a, context& ctx) {
         continue;
       }
       g.test = *m;
-      const std::string p_part = m->p_value ? "p = " + p_text(*m->p_value) : "95% CI of Δ " + interval_text(*m->ci95);
+      const std::string p_part =
+          m->p_value ? "p = " + p_text(*m->p_value) : "95% CI of Δ " + interval_text(*m->ci95);
       if (g.result.passed) {
         g.note = "Δ " + human_number(m->diff) + ", " + p_part + " (" + m->test + ")";
       } else if (m->significant && failing_direction(g.cond.op, m->diff)) {
-        g.note = "significant: Δ " + human_number(m->diff) + ", " + p_part + " < " + human_number(sig_opts.alpha) +
-                 " (" + m->test + ")";
+        g.note = "significant: Δ " + human_number(m->diff) + ", " + p_part + " < " +
+                 human_number(sig_opts.alpha) + " (" + m->test + ")";
       } else {
         g.result.passed = true;
-        g.note = "not significant: Δ " + human_number(m->diff) + ", " + p_part + " (" + m->test + ", alpha " +
-                 human_number(sig_opts.alpha) + "); passes under --significant";
+        g.note = "not significant: Δ " + human_number(m->diff) + ", " + p_part + " (" + m->test +
+                 ", alpha " + human_number(sig_opts.alpha) + "); passes under --significant";
       }
     }
     std::size_t failed = 0;
@@ -309,9 +336,9 @@ int cmd_check(const args& a, context& ctx) {
                    {"op", g.cond.op},
                    // Metric thresholds are numbers (parse_condition checked; baseline gates:
                    // the baseline's value plus the offset); config ones compare as text.
-                   {"threshold", g.relative  ? json_number(g.threshold)
-                                 : metric    ? json_number(std::strtod(g.cond.value.c_str(), nullptr))
-                                             : ojson(g.cond.value)},
+                   {"threshold", g.relative ? json_number(g.threshold)
+                                 : metric ? json_number(std::strtod(g.cond.value.c_str(), nullptr))
+                                          : ojson(g.cond.value)},
                    {"passed", g.result.passed},
                    {"actual", json_number(g.result.actual)},
                    {"actual_text", g.result.actual_text}};
@@ -326,13 +353,15 @@ int cmd_check(const args& a, context& ctx) {
       write_json(ctx.out, doc);
     } else if (p.format == "junit") {
       ctx.out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-              << "<testsuites name=\"tracker check\" tests=\"" << gates.size() << "\" failures=\"" << failed
-              << "\" errors=\"0\">\n"
-              << "  <testsuite name=\"" << xml_escape("tracker check " + run_label(r)) << "\" tests=\""
-              << gates.size() << "\" failures=\"" << failed << "\" errors=\"0\" skipped=\"0\">\n"
+              << "<testsuites name=\"tracker check\" tests=\"" << gates.size() << "\" failures=\""
+              << failed << "\" errors=\"0\">\n"
+              << "  <testsuite name=\"" << xml_escape("tracker check " + run_label(r))
+              << "\" tests=\"" << gates.size() << "\" failures=\"" << failed
+              << "\" errors=\"0\" skipped=\"0\">\n"
               << "    <properties>\n"
               << "      <property name=\"run\" value=\"" << xml_escape(r.id) << "\"/>\n";
-      if (base) ctx.out << "      <property name=\"baseline\" value=\"" << xml_escape(base->id) << "\"/>\n";
+      if (base)
+        ctx.out << "      <property name=\"baseline\" value=\"" << xml_escape(base->id) << "\"/>\n";
       ctx.out << "    </properties>\n";
       for (const gate& g : gates) {
         const std::string detail = actual_text(g, metric_keys);

@@ -91,7 +91,8 @@ std::string key_filter::describe() const {
   return out;
 }
 
-void throw_no_key_matches(const std::string& whose, const key_filter& filter, const std::vector<std::string>& keys) {
+void throw_no_key_matches(const std::string& whose, const key_filter& filter,
+                          const std::vector<std::string>& keys) {
   std::string hint;
   if (filter.patterns().size() == 1) hint = did_you_mean(filter.patterns().front(), keys);
   throw tracker::error(error_code::invalid_argument,
@@ -99,7 +100,8 @@ void throw_no_key_matches(const std::string& whose, const key_filter& filter, co
                            (keys.empty() ? " (no metrics at all)" : hint));
 }
 
-std::optional<per_class_key> split_per_class(const std::string& key, const std::set<std::string>& keys) {
+std::optional<per_class_key> split_per_class(const std::string& key,
+                                             const std::set<std::string>& keys) {
   for (std::string_view metric : {"precision", "recall", "f1", "support"}) {
     const std::string mid = std::string(metric) + "/";
     // "<metric>/<label>" at the start (no prefix) or "/<metric>/<label>" after a prefix.

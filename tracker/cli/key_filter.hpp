@@ -48,7 +48,8 @@ struct per_class_key {
   std::string metric;  // "f1"
   std::string label;   // "T-shirt/top"
 };
-std::optional<per_class_key> split_per_class(const std::string& key, const std::set<std::string>& keys);
+std::optional<per_class_key> split_per_class(const std::string& key,
+                                             const std::set<std::string>& keys);
 
 // Sort rank for headline-first tables: accuracy, f1_macro, loss of any prefix first (0, 1, 2),
 // everything else 3 (then by key).

@@ -35,14 +35,15 @@ std::uint64_t parse_uint(const std::string& text, std::string_view option) {
 }
 
 // Prefixes of a run's objects of one kind stored under "<prefix>/<leaf>" (or "<leaf>").
-std::vector<std::string> prefixes_of(const reader& store, const std::string& run_id, std::string_view kind,
-                                     std::string_view leaf) {
+std::vector<std::string> prefixes_of(const reader& store, const std::string& run_id,
+                                     std::string_view kind, std::string_view leaf) {
   std::vector<std::string> out;
   for (const object_record& o : store.objects(run_id, "", std::string(kind))) {
     std::string prefix;
     if (o.key == leaf) {
       prefix = "";
-    } else if (o.key.size() > leaf.size() && o.key.compare(o.key.size() - leaf.size(), leaf.size(), leaf) == 0 &&
+    } else if (o.key.size() > leaf.size() &&
+               o.key.compare(o.key.size() - leaf.size(), leaf.size(), leaf) == 0 &&
                o.key[o.key.size() - leaf.size() - 1] == '/') {
       prefix = o.key.substr(0, o.key.size() - leaf.size() - 1);
     } else {
@@ -54,7 +55,8 @@ std::vector<std::string> prefixes_of(const reader& store, const std::string& run
   return out;
 }
 
-std::vector<std::string> common(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+std::vector<std::string> common(const std::vector<std::string>& a,
+                                const std::vector<std::string>& b) {
   std::vector<std::string> out;
   std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
   return out;
@@ -64,15 +66,18 @@ std::string join_key(const std::string& prefix, std::string_view leaf) {
   return prefix.empty() ? std::string(leaf) : prefix + "/" + std::string(leaf);
 }
 
-nlohmann::json load_body(const reader& store, const run_info& r, const std::string& key, std::int64_t& step) {
+nlohmann::json load_body(const reader& store, const run_info& r, const std::string& key,
+                         std::int64_t& step) {
   std::optional<object_record> rec = store.object(r.id, key);
-  if (!rec) throw tracker::error(error_code::invalid_argument, "run " + r.id + " has no object '" + key + "'");
+  if (!rec)
+    throw tracker::error(error_code::invalid_argument,
+                         "run " + r.id + " has no object '" + key + "'");
   step = rec->step;
   try {
     return nlohmann::json::parse(rec->body_json);
   } catch (const nlohmann::json::exception& e) {
-    throw tracker::error(error_code::store_corrupt, "the stored body of '" + key + "' of run " + r.id +
-                                                        " is not valid JSON: " + e.what());
+    throw tracker::error(error_code::store_corrupt, "the stored body of '" + key + "' of run " +
+                                                        r.id + " is not valid JSON: " + e.what());
   }
 }
 
@@ -96,7 +101,9 @@ significance::options significance_options(const parsed_args& p) {
   sig::options o;
   if (auto t = p.value("--test")) {
     auto v = sig::parse_mcnemar_variant(*t);
-    if (!v) throw bad_usage("unknown --test '" + *t + "' (expected mcnemar_exact, mcnemar_midp, mcnemar_chi2)");
+    if (!v)
+      throw bad_usage("unknown --test '" + *t +
+                      "' (expected mcnemar_exact, mcnemar_midp, mcnemar_chi2)");
     o.test = *v;
   }
   if (auto r = p.value("--resamples")) {
@@ -107,7 +114,8 @@ significance::options significance_options(const parsed_args& p) {
   if (auto s = p.value("--seed")) o.seed = parse_uint(*s, "--seed");
   if (auto a = p.value("--alpha")) {
     o.alpha = parse_double(*a, "--alpha");
-    if (!(o.alpha > 0 && o.alpha < 1)) throw bad_usage("--alpha must be between 0 and 1 (exclusive), got " + *a);
+    if (!(o.alpha > 0 && o.alpha < 1))
+      throw bad_usage("--alpha must be between 0 and 1 (exclusive), got " + *a);
   }
   return o;
 }
@@ -124,10 +132,12 @@ significance_report compute_significance(const reader& store, const run_info& a,
   const auto paired = common(pred_a, pred_b), unpaired = common(conf_a, conf_b);
   auto pick = [&](const std::vector<std::string>& candidates) -> std::optional<std::string> {
     if (prefix) {
-      if (std::find(candidates.begin(), candidates.end(), *prefix) != candidates.end()) return *prefix;
+      if (std::find(candidates.begin(), candidates.end(), *prefix) != candidates.end())
+        return *prefix;
       return std::nullopt;
     }
-    if (std::find(candidates.begin(), candidates.end(), "val") != candidates.end()) return std::string("val");
+    if (std::find(candidates.begin(), candidates.end(), "val") != candidates.end())
+      return std::string("val");
     if (!candidates.empty()) return candidates.front();
     return std::nullopt;
   };
@@ -147,27 +157,29 @@ significance_report compute_significance(const reader& store, const run_info& a,
     const std::string want = join_key(*p, "predictions");
     const bool has_a = std::find(pred_a.begin(), pred_a.end(), *p) != pred_a.end();
     const bool has_b = std::find(pred_b.begin(), pred_b.end(), *p) != pred_b.end();
-    rep.note = "unpaired: " +
-               std::string(!has_a && !has_b ? "neither run has"
-                           : !has_a         ? "run A has no"
-                                            : "run B has no") +
-               " per-sample predictions '" + want +
-               "', so accuracy is compared from the confusion matrices (Wilson intervals, Newcombe's "
-               "interval of the difference); this ignores the pairing and is conservative";
+    rep.note =
+        "unpaired: " +
+        std::string(!has_a && !has_b ? "neither run has"
+                    : !has_a         ? "run A has no"
+                                     : "run B has no") +
+        " per-sample predictions '" + want +
+        "', so accuracy is compared from the confusion matrices (Wilson intervals, Newcombe's "
+        "interval of the difference); this ignores the pairing and is conservative";
     const auto ca = metrics::confusion_matrix::from_json(load_body(store, a, rep.key, rep.step_a));
     const auto cb = metrics::confusion_matrix::from_json(load_body(store, b, rep.key, rep.step_b));
     rep.result = sig::compare_unpaired(ca, cb, opts);
     return rep;
   }
-  const std::string what = prefix ? "'" + join_key(*prefix, "predictions") + "' or '" +
-                                        join_key(*prefix, "confusion") + "'"
-                                  : "per-sample predictions (<prefix>/predictions) or a confusion matrix";
+  const std::string what =
+      prefix
+          ? "'" + join_key(*prefix, "predictions") + "' or '" + join_key(*prefix, "confusion") + "'"
+          : "per-sample predictions (<prefix>/predictions) or a confusion matrix";
   throw tracker::error(error_code::invalid_argument,
                        "significance needs " + what + " in both runs; run A " + a.id +
-                           " has predictions: " + list_or_none(pred_a, "predictions") + ", confusion: " +
-                           list_or_none(conf_a, "confusion") + "; run B " + b.id + " has predictions: " +
-                           list_or_none(pred_b, "predictions") + ", confusion: " +
-                           list_or_none(conf_b, "confusion"));
+                           " has predictions: " + list_or_none(pred_a, "predictions") +
+                           ", confusion: " + list_or_none(conf_a, "confusion") + "; run B " + b.id +
+                           " has predictions: " + list_or_none(pred_b, "predictions") +
+                           ", confusion: " + list_or_none(conf_b, "confusion"));
 }
 
 std::string interval_text(const sig::interval& i) {
@@ -218,10 +230,11 @@ ojson significance_json(const significance_report& r, const key_filter& keys) {
   return o;
 }
 
-void write_significance_markdown(std::ostream& out, const significance_report& r, const key_filter& keys) {
+void write_significance_markdown(std::ostream& out, const significance_report& r,
+                                 const key_filter& keys) {
   const auto& c = r.result;
-  out << "\n## Significance (Δ = B − A, " << c.samples << (c.paired ? " paired samples" : " samples")
-      << " of `" << r.key << "`)\n\n";
+  out << "\n## Significance (Δ = B − A, " << c.samples
+      << (c.paired ? " paired samples" : " samples") << " of `" << r.key << "`)\n\n";
   if (!c.paired) out << "> **Unpaired.** " << r.note << ".\n\n";
   const row header{"metric", "A", "B", "Δ", "95% CI of Δ", "test", "p", "significant"};
   auto make_row = [&](const sig::metric_difference& m) {
@@ -245,10 +258,11 @@ void write_significance_markdown(std::ostream& out, const significance_report& r
   }
   if (!headline.empty()) write_markdown_table(out, header, headline);
   if (c.paired) {
-    out << "\nPer-sample correctness: " << c.only_a_correct << " right only in A, " << c.only_b_correct
-        << " right only in B, " << c.both_correct << " right in both, " << c.both_wrong
-        << " wrong in both. Intervals: paired bootstrap, " << r.opts.resamples << " resamples, seed "
-        << r.opts.seed << ". Significant: p < " << human_number(r.opts.alpha) << ".\n";
+    out << "\nPer-sample correctness: " << c.only_a_correct << " right only in A, "
+        << c.only_b_correct << " right only in B, " << c.both_correct << " right in both, "
+        << c.both_wrong << " wrong in both. Intervals: paired bootstrap, " << r.opts.resamples
+        << " resamples, seed " << r.opts.seed << ". Significant: p < " << human_number(r.opts.alpha)
+        << ".\n";
   } else {
     out << "\nSignificant: the " << human_number(100 * (1 - r.opts.alpha))
         << "% interval of Δ excludes 0.\n";

@@ -15,8 +15,8 @@
 namespace tracker::cli {
 
 // The options shared by compare and check: --test, --resamples, --seed, --alpha.
-inline const std::vector<std::string_view> significance_value_options = {"--test", "--resamples", "--seed",
-                                                                         "--alpha"};
+inline const std::vector<std::string_view> significance_value_options = {"--test", "--resamples",
+                                                                         "--seed", "--alpha"};
 significance::options significance_options(const parsed_args& p);
 
 struct significance_report {
@@ -43,7 +43,8 @@ significance_report compute_significance(const reader& store, const run_info& a,
 // The "significance" object of compare --format json (metrics filtered by keys).
 ojson significance_json(const significance_report& r, const key_filter& keys);
 // A markdown section: headline table, per-class F1 in <details>.
-void write_significance_markdown(std::ostream& out, const significance_report& r, const key_filter& keys);
+void write_significance_markdown(std::ostream& out, const significance_report& r,
+                                 const key_filter& keys);
 
 // "[-0.0123, 0.0045]"
 std::string interval_text(const significance::interval& i);

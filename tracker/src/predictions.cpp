@@ -32,7 +32,8 @@ std::string base64_encode(const std::vector<std::uint8_t>& in) {
   out.reserve((in.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 3 <= in.size(); i += 3) {
-    const std::uint32_t v = (std::uint32_t(in[i]) << 16) | (std::uint32_t(in[i + 1]) << 8) | in[i + 2];
+    const std::uint32_t v =
+        (std::uint32_t(in[i]) << 16) | (std::uint32_t(in[i + 1]) << 8) | in[i + 2];
     out += b64_alphabet[(v >> 18) & 63];
     out += b64_alphabet[(v >> 12) & 63];
     out += b64_alphabet[(v >> 6) & 63];
@@ -53,7 +54,8 @@ std::vector<std::uint8_t> base64_decode(const std::string& in, const std::string
   static const auto table = [] {
     std::array<std::int8_t, 256> t{};
     t.fill(-1);
-    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(b64_alphabet[i])] = static_cast<std::int8_t>(i);
+    for (int i = 0; i < 64; ++i)
+      t[static_cast<unsigned char>(b64_alphabet[i])] = static_cast<std::int8_t>(i);
     return t;
   }();
   if (in.size() % 4 != 0) invalid("predictions body: \"" + what + "\" is not base64 (length)");
@@ -118,7 +120,8 @@ const std::string& string_member(const nlohmann::json& body, const char* name) {
 }  // namespace
 
 predictions::predictions(std::vector<std::string> labels) {
-  if (labels.size() > 65536) invalid("predictions: at most 65,536 classes, got " + std::to_string(labels.size()));
+  if (labels.size() > 65536)
+    invalid("predictions: at most 65,536 classes, got " + std::to_string(labels.size()));
   confusion_matrix check(labels);  // the same label rules (unique, non-empty) and messages
   labels_ = std::move(labels);
 }
@@ -129,7 +132,8 @@ void predictions::add(std::int64_t true_class, std::int64_t predicted_class,
   if (true_class < 0 || true_class >= k || predicted_class < 0 || predicted_class >= k)
     invalid("predictions::add: class (" + std::to_string(true_class) + ", " +
             std::to_string(predicted_class) + ") outside [0, " + std::to_string(k) + ")");
-  const std::int64_t index = dataset_index ? *dataset_index : static_cast<std::int64_t>(true_.size());
+  const std::int64_t index =
+      dataset_index ? *dataset_index : static_cast<std::int64_t>(true_.size());
   if (index < 0 || index > std::int64_t(0xffffffff))
     invalid("predictions::add: dataset index " + std::to_string(index) + " outside [0, 2^32)");
   true_.push_back(static_cast<std::uint16_t>(true_class));
@@ -164,7 +168,8 @@ nlohmann::json predictions::to_json() const {
   bool positional = true;
   for (std::size_t i = 0; i < n; ++i) {
     if (i > 0 && index_[order[i]] == index_[order[i - 1]])
-      invalid("predictions: dataset index " + std::to_string(index_[order[i]]) + " was added twice");
+      invalid("predictions: dataset index " + std::to_string(index_[order[i]]) +
+              " was added twice");
     if (index_[order[i]] != i) positional = false;
   }
   const int label_bytes = labels_.size() <= 256 ? 1 : 2;
@@ -194,17 +199,20 @@ nlohmann::json predictions::to_json() const {
 }
 
 predictions predictions::from_json(const nlohmann::json& body) {
-  if (!body.is_object()) invalid(std::string("predictions body must be a JSON object, got ") + body.type_name());
+  if (!body.is_object())
+    invalid(std::string("predictions body must be a JSON object, got ") + body.type_name());
   if (auto v = body.find("version"); v != body.end()) {
     if (!v->is_number_integer() && !v->is_number_unsigned())
       invalid("predictions body: \"version\" must be an integer");
     const auto ver = v->get<std::int64_t>();
     if (ver < 1 || ver > body_version)
-      invalid("predictions body has version " + std::to_string(ver) + ", this tracker reads up to version " +
-              std::to_string(body_version) + " (upgrade tracker to read it)");
+      invalid("predictions body has version " + std::to_string(ver) +
+              ", this tracker reads up to version " + std::to_string(body_version) +
+              " (upgrade tracker to read it)");
   }
   auto labels = body.find("labels");
-  if (labels == body.end() || !labels->is_array()) invalid("predictions body: \"labels\" must be an array");
+  if (labels == body.end() || !labels->is_array())
+    invalid("predictions body: \"labels\" must be an array");
   std::vector<std::string> names;
   for (const auto& x : *labels) {
     if (!x.is_string()) invalid("predictions body: every label must be a string");
@@ -218,34 +226,40 @@ predictions predictions::from_json(const nlohmann::json& body) {
 
   int label_bytes = 1;
   if (auto lt = body.find("label_type"); lt != body.end()) {
-    if (*lt == "uint16") label_bytes = 2;
-    else if (*lt != "uint8") invalid("predictions body: unknown label_type " + lt->dump());
+    if (*lt == "uint16")
+      label_bytes = 2;
+    else if (*lt != "uint8")
+      invalid("predictions body: unknown label_type " + lt->dump());
   }
   const auto t = base64_decode(string_member(body, "true_label"), "true_label");
   const auto p = base64_decode(string_member(body, "predicted_label"), "predicted_label");
   if (t.size() != n * label_bytes || p.size() != n * label_bytes)
-    invalid("predictions body: true_label/predicted_label hold " + std::to_string(t.size() / label_bytes) +
-            "/" + std::to_string(p.size() / label_bytes) + " samples, count says " + std::to_string(n));
+    invalid("predictions body: true_label/predicted_label hold " +
+            std::to_string(t.size() / label_bytes) + "/" + std::to_string(p.size() / label_bytes) +
+            " samples, count says " + std::to_string(n));
   std::vector<std::uint8_t> l, ix;
   if (body.contains("loss")) {
     if (body.value("loss_type", std::string("bfloat16")) != "bfloat16")
       invalid("predictions body: unknown loss_type " + body["loss_type"].dump());
     l = base64_decode(string_member(body, "loss"), "loss");
-    if (l.size() != 2 * n) invalid("predictions body: loss holds " + std::to_string(l.size() / 2) +
-                                   " samples, count says " + std::to_string(n));
+    if (l.size() != 2 * n)
+      invalid("predictions body: loss holds " + std::to_string(l.size() / 2) +
+              " samples, count says " + std::to_string(n));
   }
   if (body.contains("index")) {
     if (body.value("index_type", std::string("uint32")) != "uint32")
       invalid("predictions body: unknown index_type " + body["index_type"].dump());
     ix = base64_decode(string_member(body, "index"), "index");
-    if (ix.size() != 4 * n) invalid("predictions body: index holds " + std::to_string(ix.size() / 4) +
-                                    " samples, count says " + std::to_string(n));
+    if (ix.size() != 4 * n)
+      invalid("predictions body: index holds " + std::to_string(ix.size() / 4) +
+              " samples, count says " + std::to_string(n));
   }
   const std::size_t k = out.classes();
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint32_t ti = get_le(t, i, label_bytes), pi = get_le(p, i, label_bytes);
     if (ti >= k || pi >= k)
-      invalid("predictions body: sample " + std::to_string(i) + " has a class outside [0, " + std::to_string(k) + ")");
+      invalid("predictions body: sample " + std::to_string(i) + " has a class outside [0, " +
+              std::to_string(k) + ")");
     const std::uint32_t index = ix.empty() ? static_cast<std::uint32_t>(i) : get_le(ix, i, 4);
     if (i > 0 && !ix.empty() && index <= out.index_.back())
       invalid("predictions body: \"index\" must increase (sample " + std::to_string(i) + ")");

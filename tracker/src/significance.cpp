@@ -48,9 +48,12 @@ double lower_tail_over_pmf(std::int64_t k, std::int64_t n) {
 
 const char* to_string(mcnemar_variant v) noexcept {
   switch (v) {
-    case mcnemar_variant::exact: return "mcnemar_exact";
-    case mcnemar_variant::mid_p: return "mcnemar_midp";
-    case mcnemar_variant::chi2: return "mcnemar_chi2";
+    case mcnemar_variant::exact:
+      return "mcnemar_exact";
+    case mcnemar_variant::mid_p:
+      return "mcnemar_midp";
+    case mcnemar_variant::chi2:
+      return "mcnemar_chi2";
   }
   return "mcnemar_exact";
 }
@@ -76,7 +79,8 @@ double mcnemar_p(std::int64_t b, std::int64_t c, mcnemar_variant v) {
   const std::int64_t n = b + c;
   if (n <= 0 || b == c) return 1.0;
   switch (v) {
-    case mcnemar_variant::exact: return binomial_two_sided_p(std::min(b, c), n);
+    case mcnemar_variant::exact:
+      return binomial_two_sided_p(std::min(b, c), n);
     case mcnemar_variant::mid_p: {
       const std::int64_t m = std::min(b, c);
       const double pmf = std::exp(log_pmf_half(m, n));
@@ -106,7 +110,8 @@ interval newcombe_difference(std::int64_t successes_a, std::int64_t n_a, std::in
                              std::int64_t n_b, double z) {
   const double pa = n_a > 0 ? static_cast<double>(successes_a) / static_cast<double>(n_a) : 0.0;
   const double pb = n_b > 0 ? static_cast<double>(successes_b) / static_cast<double>(n_b) : 0.0;
-  const interval wa = wilson_interval(successes_a, n_a, z), wb = wilson_interval(successes_b, n_b, z);
+  const interval wa = wilson_interval(successes_a, n_a, z),
+                 wb = wilson_interval(successes_b, n_b, z);
   const double d = pb - pa;
   return {d - std::sqrt((pb - wb.lo) * (pb - wb.lo) + (wa.hi - pa) * (wa.hi - pa)),
           d + std::sqrt((wb.hi - pb) * (wb.hi - pb) + (pa - wa.lo) * (pa - wa.lo))};
@@ -133,7 +138,12 @@ struct evaluator {
   std::vector<std::int64_t> support, tp_a, pred_a, tp_b, pred_b;
 
   explicit evaluator(std::size_t classes)
-      : k(classes), support(classes), tp_a(classes), pred_a(classes), tp_b(classes), pred_b(classes) {}
+      : k(classes),
+        support(classes),
+        tp_a(classes),
+        pred_a(classes),
+        tp_b(classes),
+        pred_b(classes) {}
 
   void run(const std::vector<triple>& triples, const std::vector<std::int64_t>& counts,
            std::vector<double>& out_a, std::vector<double>& out_b) {
@@ -206,9 +216,9 @@ class uniform01 {
 
 // log(k!) − Stirling's approximation of it, for BTRS.
 double stirling_tail(double k) {
-  static constexpr double table[] = {0.0810614667953272,  0.0413406959554092,  0.0276779256849983,
-                                     0.02079067210376509, 0.0166446911898211,  0.0138761288230707,
-                                     0.0118967099458917,  0.0104112652619720,  0.00925546218271273,
+  static constexpr double table[] = {0.0810614667953272,  0.0413406959554092, 0.0276779256849983,
+                                     0.02079067210376509, 0.0166446911898211, 0.0138761288230707,
+                                     0.0118967099458917,  0.0104112652619720, 0.00925546218271273,
                                      0.00833056343336287};
   if (k <= 9) return table[static_cast<int>(k)];
   const double kp1sq = (k + 1) * (k + 1);
@@ -227,8 +237,8 @@ double binomial_btrs(double n, double p, uniform01& u) {
   // The parts of Hörmann's bound that do not depend on k, computed once (the slow path then
   // needs 3 logarithms instead of 5).
   const double log_nm1 = std::log(n - m + 1);
-  const double fixed = (m + 0.5) * (std::log(m + 1) - log_r - log_nm1) + (n + 1) * log_nm1 + stirling_tail(m) +
-                       stirling_tail(n - m);
+  const double fixed = (m + 0.5) * (std::log(m + 1) - log_r - log_nm1) + (n + 1) * log_nm1 +
+                       stirling_tail(m) + stirling_tail(n - m);
   for (;;) {
     const double uu = u() - 0.5;
     const double v = u();
@@ -237,8 +247,9 @@ double binomial_btrs(double n, double p, uniform01& u) {
     if (k < 0 || k > n) continue;
     if (us >= 0.07 && v <= v_r) return k;
     const double log_nk1 = std::log(n - k + 1);
-    const double bound = fixed - (n + 1) * log_nk1 + (k + 0.5) * (log_r + log_nk1 - std::log(k + 1)) -
-                         stirling_tail(k) - stirling_tail(n - k);
+    const double bound = fixed - (n + 1) * log_nk1 +
+                         (k + 0.5) * (log_r + log_nk1 - std::log(k + 1)) - stirling_tail(k) -
+                         stirling_tail(n - k);
     if (std::log(v * alpha / (a / (us * us) + b)) <= bound) return k;
   }
 }
@@ -258,9 +269,11 @@ std::int64_t binomial(std::int64_t count, double p, uniform01& u) {
   if (p >= 1) return count;
   const double n = static_cast<double>(count);
   if (p <= 0.5)
-    return static_cast<std::int64_t>(n * p >= 10 ? binomial_btrs(n, p, u) : binomial_inversion(n, p, u));
+    return static_cast<std::int64_t>(n * p >= 10 ? binomial_btrs(n, p, u)
+                                                 : binomial_inversion(n, p, u));
   const double q = 1 - p;
-  return count - static_cast<std::int64_t>(n * q >= 10 ? binomial_btrs(n, q, u) : binomial_inversion(n, q, u));
+  return count - static_cast<std::int64_t>(n * q >= 10 ? binomial_btrs(n, q, u)
+                                                       : binomial_inversion(n, q, u));
 }
 
 // numpy.percentile(sorted, 100 q) with the default linear interpolation.
@@ -272,7 +285,8 @@ double percentile(const std::vector<double>& sorted, double q) {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * frac;
 }
 
-std::vector<triple> count_triples(std::span<const std::uint16_t> truth, std::span<const std::uint16_t> pa,
+std::vector<triple> count_triples(std::span<const std::uint16_t> truth,
+                                  std::span<const std::uint16_t> pa,
                                   std::span<const std::uint16_t> pb, std::size_t k) {
   std::vector<triple> out;
   const std::size_t cells = k * k * k;
@@ -280,9 +294,10 @@ std::vector<triple> count_triples(std::span<const std::uint16_t> truth, std::spa
     std::vector<std::int64_t> dense(cells, 0);
     for (std::size_t i = 0; i < truth.size(); ++i) ++dense[(truth[i] * k + pa[i]) * k + pb[i]];
     for (std::size_t c = 0; c < cells; ++c)
-      if (dense[c]) out.push_back({static_cast<std::uint32_t>(c / (k * k)),
-                                   static_cast<std::uint32_t>(c / k % k), static_cast<std::uint32_t>(c % k),
-                                   dense[c]});
+      if (dense[c])
+        out.push_back({static_cast<std::uint32_t>(c / (k * k)),
+                       static_cast<std::uint32_t>(c / k % k), static_cast<std::uint32_t>(c % k),
+                       dense[c]});
   } else {
     std::map<std::uint64_t, std::int64_t> sparse;
     for (std::size_t i = 0; i < truth.size(); ++i)
@@ -316,9 +331,10 @@ const metric_difference* comparison::find(std::string_view name) const noexcept 
   return nullptr;
 }
 
-comparison compare_paired(std::span<const std::uint16_t> truth, std::span<const std::uint16_t> pred_a,
-                          std::span<const std::uint16_t> pred_b, const std::vector<std::string>& labels,
-                          const options& o) {
+comparison compare_paired(std::span<const std::uint16_t> truth,
+                          std::span<const std::uint16_t> pred_a,
+                          std::span<const std::uint16_t> pred_b,
+                          const std::vector<std::string>& labels, const options& o) {
   const std::size_t n = truth.size(), k = labels.size();
   if (pred_a.size() != n || pred_b.size() != n)
     invalid("compare_paired: truth, pred_a and pred_b must have one entry per sample");
@@ -326,7 +342,8 @@ comparison compare_paired(std::span<const std::uint16_t> truth, std::span<const 
   if (k == 0) invalid("compare_paired: no class labels");
   for (std::size_t i = 0; i < n; ++i)
     if (truth[i] >= k || pred_a[i] >= k || pred_b[i] >= k)
-      invalid("compare_paired: sample " + std::to_string(i) + " has a class outside [0, " + std::to_string(k) + ")");
+      invalid("compare_paired: sample " + std::to_string(i) + " has a class outside [0, " +
+              std::to_string(k) + ")");
 
   comparison out;
   out.paired = true;
@@ -334,7 +351,10 @@ comparison compare_paired(std::span<const std::uint16_t> truth, std::span<const 
   const std::vector<triple> triples = count_triples(truth, pred_a, pred_b, k);
   for (const triple& t : triples) {
     const bool ra = t.a == t.truth, rb = t.b == t.truth;
-    (ra && rb ? out.both_correct : ra ? out.only_a_correct : rb ? out.only_b_correct : out.both_wrong) += t.count;
+    (ra && rb ? out.both_correct
+     : ra     ? out.only_a_correct
+     : rb     ? out.only_b_correct
+              : out.both_wrong) += t.count;
   }
 
   evaluator ev(k);
@@ -365,7 +385,8 @@ comparison compare_paired(std::span<const std::uint16_t> truth, std::span<const 
             left = 0;
             continue;
           }
-          draw[i] = binomial(left, static_cast<double>(triples[i].count) / static_cast<double>(rest[i]), rng);
+          draw[i] = binomial(
+              left, static_cast<double>(triples[i].count) / static_cast<double>(rest[i]), rng);
           left -= draw[i];
         }
         wev.run(triples, draw, ra, rb);
@@ -394,7 +415,8 @@ comparison compare_paired(std::span<const std::uint16_t> truth, std::span<const 
       // Monte Carlo p-value with the +1 correction (Davison & Hinkley 1997): never 0, at least
       // 2 / (resamples + 1), since 10,000 resamples cannot show anything rarer.
       if (m > 0)
-        d.p_value = std::min(1.0, 2.0 * static_cast<double>(std::min(le0, ge0) + 1) / static_cast<double>(r_n + 1));
+        d.p_value = std::min(
+            1.0, 2.0 * static_cast<double>(std::min(le0, ge0) + 1) / static_cast<double>(r_n + 1));
     }
     if (m == 0) {
       d.test = to_string(o.test);
@@ -408,19 +430,23 @@ comparison compare_paired(std::span<const std::uint16_t> truth, std::span<const 
   return out;
 }
 
-comparison compare_paired(const metrics::predictions& a, const metrics::predictions& b, const options& o) {
+comparison compare_paired(const metrics::predictions& a, const metrics::predictions& b,
+                          const options& o) {
   if (a.labels() != b.labels())
-    invalid("the runs' predictions use different class labels (" + std::to_string(a.classes()) + " vs " +
-            std::to_string(b.classes()) + " labels, or another order): not the same validation set");
+    invalid("the runs' predictions use different class labels (" + std::to_string(a.classes()) +
+            " vs " + std::to_string(b.classes()) +
+            " labels, or another order): not the same validation set");
   if (a.size() != b.size())
     invalid("different validation sets: A has predictions for " + std::to_string(a.size()) +
-            " samples, B for " + std::to_string(b.size()) + "; a paired comparison needs the same samples");
+            " samples, B for " + std::to_string(b.size()) +
+            "; a paired comparison needs the same samples");
   // Both in dataset-index order (objects read from the store already are).
   auto order = [](const metrics::predictions& p) {
     std::vector<std::size_t> idx(p.size());
     std::iota(idx.begin(), idx.end(), std::size_t{0});
-    std::stable_sort(idx.begin(), idx.end(),
-                     [&](std::size_t x, std::size_t y) { return p.dataset_index()[x] < p.dataset_index()[y]; });
+    std::stable_sort(idx.begin(), idx.end(), [&](std::size_t x, std::size_t y) {
+      return p.dataset_index()[x] < p.dataset_index()[y];
+    });
     return idx;
   };
   const auto oa = order(a), ob = order(b);
@@ -430,8 +456,9 @@ comparison compare_paired(const metrics::predictions& a, const metrics::predicti
   for (std::size_t i = 0; i < a.size(); ++i) {
     const std::uint32_t ia = a.dataset_index()[oa[i]], ib = b.dataset_index()[ob[i]];
     if (ia != ib)
-      invalid("different validation sets: the dataset indices differ (A's sample " + std::to_string(i) +
-              " is index " + std::to_string(ia) + ", B's is " + std::to_string(ib) + ")");
+      invalid("different validation sets: the dataset indices differ (A's sample " +
+              std::to_string(i) + " is index " + std::to_string(ia) + ", B's is " +
+              std::to_string(ib) + ")");
     truth[i] = a.true_class()[oa[i]];
     if (b.true_class()[ob[i]] != truth[i]) {
       if (mismatched++ == 0) first_mismatch = ia;
@@ -440,8 +467,9 @@ comparison compare_paired(const metrics::predictions& a, const metrics::predicti
     pb[i] = b.predicted_class()[ob[i]];
   }
   if (mismatched > 0)
-    invalid("different validation sets: the true class differs at " + std::to_string(mismatched) + " of " +
-            std::to_string(a.size()) + " samples (first at dataset index " + std::to_string(first_mismatch) +
+    invalid("different validation sets: the true class differs at " + std::to_string(mismatched) +
+            " of " + std::to_string(a.size()) + " samples (first at dataset index " +
+            std::to_string(first_mismatch) +
             "); evaluate both runs on the same data in the same order");
   return compare_paired(truth, pa, pb, a.labels(), o);
 }

@@ -33,9 +33,10 @@
 //   * paired bootstrap: resample the N samples with replacement (the same draw for A and B),
 //     recompute each metric for both runs, take B − A; the 95% interval is the 2.5th and 97.5th
 //     percentile (numpy's linear interpolation); p = min(1, 2 · (min(#differences ≤ 0,
-//     #differences ≥ 0) + 1) / (resamples + 1)) — never below 2 / (resamples + 1). Resampling is done exactly on the counts of (true, A's, B's) class triples
-//     (a multinomial draw), which is what makes 1,000,000 samples × 10,000 resamples fast.
-//     Resamples run on options::threads threads (default: one per core).
+//     #differences ≥ 0) + 1) / (resamples + 1)) — never below 2 / (resamples + 1). Resampling is
+//     done exactly on the counts of (true, A's, B's) class triples (a multinomial draw), which is
+//     what makes 1,000,000 samples × 10,000 resamples fast. Resamples run on options::threads
+//     threads (default: one per core).
 #pragma once
 
 #include <tracker/metrics.hpp>
@@ -60,7 +61,8 @@ enum class mcnemar_variant : std::uint8_t {
   chi2 = 2,   // "mcnemar_chi2": chi-squared with continuity correction; for large counts
 };
 
-const char* to_string(mcnemar_variant v) noexcept;  // "mcnemar_exact", "mcnemar_midp", "mcnemar_chi2"
+const char* to_string(
+    mcnemar_variant v) noexcept;  // "mcnemar_exact", "mcnemar_midp", "mcnemar_chi2"
 std::optional<mcnemar_variant> parse_mcnemar_variant(std::string_view s) noexcept;
 
 // Two-sided p-value of scipy.stats.binomtest(k, n, 0.5). 1 for n = 0. Stable for n up to
@@ -95,8 +97,9 @@ struct options {
   mcnemar_variant test = mcnemar_variant::exact;  // for accuracy
   std::size_t resamples = 10'000;                 // paired bootstrap; 0 = no bootstrap
   std::uint64_t seed = 0;                         // the bootstrap's seed
-  std::size_t threads = 0;  // bootstrap threads; 0 = hardware concurrency (results do not depend on it)
-  double alpha = 0.05;                            // significant = p_value < alpha
+  std::size_t threads =
+      0;                // bootstrap threads; 0 = hardware concurrency (results do not depend on it)
+  double alpha = 0.05;  // significant = p_value < alpha
 };
 
 // One metric of both runs.
@@ -107,10 +110,10 @@ struct metric_difference {
   double diff = 0;   // b − a
   std::string test;  // "mcnemar_exact" | "mcnemar_midp" | "mcnemar_chi2" | "paired_bootstrap"
                      // | "wilson_unpaired"
-  std::optional<double> p_value;    // empty for wilson_unpaired
-  std::optional<interval> ci95;     // of b − a; empty when resamples = 0
-  bool significant = false;         // p_value < alpha (unpaired: ci95 excludes 0)
-  std::optional<interval> a_ci95;   // wilson_unpaired only: each accuracy's Wilson interval
+  std::optional<double> p_value;   // empty for wilson_unpaired
+  std::optional<interval> ci95;    // of b − a; empty when resamples = 0
+  bool significant = false;        // p_value < alpha (unpaired: ci95 excludes 0)
+  std::optional<interval> a_ci95;  // wilson_unpaired only: each accuracy's Wilson interval
   std::optional<interval> b_ci95;
 };
 
@@ -133,9 +136,10 @@ comparison compare_paired(const metrics::predictions& a, const metrics::predicti
 
 // The same on raw arrays (what the benchmark and tests call): true classes, A's and B's
 // predictions, all of one length, classes in [0, labels.size()).
-comparison compare_paired(std::span<const std::uint16_t> truth, std::span<const std::uint16_t> pred_a,
-                          std::span<const std::uint16_t> pred_b, const std::vector<std::string>& labels,
-                          const options& o = {});
+comparison compare_paired(std::span<const std::uint16_t> truth,
+                          std::span<const std::uint16_t> pred_a,
+                          std::span<const std::uint16_t> pred_b,
+                          const std::vector<std::string>& labels, const options& o = {});
 
 // Unpaired fallback from two confusion matrices: accuracy only, test "wilson_unpaired". Throws
 // invalid_argument unless both have the same labels and the same per-class support (the same
