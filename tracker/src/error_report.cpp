@@ -28,6 +28,14 @@ void set_error_handler(std::function<void(const std::string& message)> handler) 
   channel().handler = std::move(handler);
 }
 
+void report_error(std::string_view message) noexcept {
+  try {
+    detail::report_error(std::string(message));
+  } catch (...) {
+    // Out of memory while copying the message: nothing sensible left to do.
+  }
+}
+
 namespace detail {
 
 void report_error(const std::string& message) noexcept {

@@ -22,7 +22,6 @@
 
 namespace tracker {
 
-using detail::report_error;
 
 class run_state {
  public:

@@ -67,10 +67,10 @@ void watcher::log_now(std::int64_t step) noexcept {
     }
     if (any_grad) run_->log("gradients_norm/total", std::sqrt(grad_sum_sq), step);
   } catch (const std::exception& e) {
-    // The core's error channel (rate-limited handler) is not public; stderr is the fallback.
-    std::fprintf(stderr, "tracker::torch: watch failed at step %lld: %s\n", static_cast<long long>(step), e.what());
+    // Through the user's error handler (rate-limited), never into the training loop.
+    tracker::report_error("tracker::torch: watch failed at step " + std::to_string(step) + ": " + e.what());
   } catch (...) {
-    std::fprintf(stderr, "tracker::torch: watch failed at step %lld\n", static_cast<long long>(step));
+    tracker::report_error("tracker::torch: watch failed at step " + std::to_string(step));
   }
 }
 

@@ -212,6 +212,10 @@ run init(const options& opts = {});
 // The handler runs on the thread that found the problem; it must not throw.
 void set_error_handler(std::function<void(const std::string& message)> handler);
 
+// Sends a message to that handler, with the same rate limit: for integrations and user code
+// on the logging path that must report a problem without throwing. Never throws.
+void report_error(std::string_view message) noexcept;
+
 // The store directory init() would use for an empty options::store.
 std::string default_store_dir();
 
