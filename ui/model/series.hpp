@@ -88,6 +88,7 @@ struct plot_point {
 struct plot_series {
   std::vector<plot_point> pts;  // in x order
   bool bucketed = false;        // some points stand for more than one stored point
+  std::uint64_t version = 0;    // unique per make_plot() result: caches key on it
 };
 
 // Buckets of s covering [x0, x1] (NaN: everything) in the axis' coordinates, the detail

@@ -189,7 +189,8 @@ void viewer::draw_chart(const std::string& key, ImVec2 size, std::vector<series_
     line_ids.push_back(id);
   }
   for (std::size_t i = 0; i < plots.size(); ++i)
-    lines.push_back(widgets::chart_line{plots[i], color_of(line_ids[i]), labels[i].c_str()});
+    lines.push_back(widgets::chart_line{plots[i], color_of(line_ids[i]), labels[i].c_str(),
+                                        &line_caches_[{key, line_ids[i]}]});
 
   // Grouped lines: mean with a band, one per group; the member runs are not drawn.
   std::vector<group_line> group_data;

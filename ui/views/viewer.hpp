@@ -132,6 +132,7 @@ class viewer {
     plot_series plot;
   };
   std::map<series_id, plot_cache_entry> plots_;
+  std::map<std::pair<std::string, std::string>, widgets::line_cache> line_caches_;  // (chart, run)
   std::vector<drawn_chart> drawn_;
   std::vector<series_want> last_wants_;
   x_axis range_axis_ = x_axis::step;  // the axis the stored ranges are in

@@ -26,31 +26,26 @@ struct mapping {
   double inv_y(float py) const { return y0 + double(max.y - py) / double(max.y - min.y) * (y1 - y0); }
 };
 
-// Folds the visible points of one series into pixel columns and draws band + lines.
-void draw_series(ImDrawList* dl, const mapping& m, const plot_series& s, std::uint32_t color, bool smoothed) {
+// Folds the visible points of one series into pixel columns (plot-relative coordinates):
+// per column the min-max band, and one vertex at the column's last value for the raw and the
+// smoothed line. NaN breaks a line.
+void fold_series(const mapping& m, const plot_series& s, bool smoothed, line_cache& c) {
+  c.raw.clear();
+  c.smooth.clear();
+  c.raw_ends.clear();
+  c.smooth_ends.clear();
+  c.bands.clear();
   const auto& p = s.pts;
   if (p.empty()) return;
-  // First point whose extent reaches the visible range; one before it keeps the line going.
+  // First point whose x reaches the visible range; one before it keeps the line going.
   auto first = std::lower_bound(p.begin(), p.end(), m.x0, [](const plot_point& q, double v) { return q.x < v; });
   std::size_t i0 = first == p.begin() ? 0 : std::size_t(first - p.begin()) - 1;
-
-  static thread_local std::vector<ImVec2> raw, smooth;
-  raw.clear();
-  smooth.clear();
-  const ImU32 band_col = with_alpha(color, smoothed ? 0.22f : 0.30f);
-  const ImU32 raw_col = smoothed ? with_alpha(color, 0.30f) : color;
-  const float clip_lo = m.min.y - 4000, clip_hi = m.max.y + 4000;  // keep floats sane when zoomed
+  const float h = m.max.y - m.min.y;
+  const float clip_lo = -4000, clip_hi = h + 4000;  // keep floats sane when zoomed far in
   auto clampy = [&](float y) { return std::clamp(y, clip_lo, clip_hi); };
-
-  auto flush_lines = [&] {
-    if (raw.size() >= 2) dl->AddPolyline(raw.data(), int(raw.size()), raw_col, ImDrawFlags_None, smoothed ? 1.0f : 1.6f);
-    else if (raw.size() == 1) dl->AddCircleFilled(raw[0], 2.0f, raw_col);
-    if (smoothed) {
-      if (smooth.size() >= 2) dl->AddPolyline(smooth.data(), int(smooth.size()), color, ImDrawFlags_None, 1.7f);
-      else if (smooth.size() == 1) dl->AddCircleFilled(smooth[0], 2.5f, color);
-    }
-    raw.clear();
-    smooth.clear();
+  auto rel_y = [&](double v) { return m.Y(v) - m.min.y; };
+  auto end_piece = [](std::vector<ImVec2>& pts, std::vector<int>& ends) {
+    if (ends.empty() ? !pts.empty() : ends.back() != int(pts.size())) ends.push_back(int(pts.size()));
   };
 
   int col = std::numeric_limits<int>::min();
@@ -61,25 +56,27 @@ void draw_series(ImDrawList* dl, const mapping& m, const plot_series& s, std::ui
   auto flush_col = [&] {
     if (in_col == 0) return;
     if (std::isfinite(band_lo) && std::isfinite(band_hi) && (in_col > 1 || s.bucketed)) {
-      float ya = clampy(m.Y(band_hi)), yb = clampy(m.Y(band_lo));
-      if (std::isfinite(ya) && std::isfinite(yb) && yb - ya >= 1.0f)
-        dl->AddRectFilled(ImVec2(float(col), ya), ImVec2(float(col) + 1.0f, yb), band_col);
+      float ya = clampy(rel_y(band_hi)), yb = clampy(rel_y(band_lo));
+      if (std::isfinite(ya) && std::isfinite(yb) && yb - ya >= 1.0f) c.bands.emplace_back(float(col), ya, float(col) + 1.0f, yb);
     }
-    float yr = m.Y(last_y), ys = m.Y(last_ys);
-    if (std::isfinite(yr)) raw.emplace_back(last_px, clampy(yr));
-    if (smoothed && std::isfinite(ys)) smooth.emplace_back(last_px, clampy(ys));
-    if (!std::isfinite(yr)) flush_lines();  // a NaN breaks the line
+    float yr = rel_y(last_y), ys = rel_y(last_ys);
+    if (std::isfinite(yr)) c.raw.emplace_back(last_px, clampy(yr));
+    else end_piece(c.raw, c.raw_ends);
+    if (smoothed) {
+      if (std::isfinite(ys)) c.smooth.emplace_back(last_px, clampy(ys));
+      else end_piece(c.smooth, c.smooth_ends);
+    }
     in_col = 0;
     band_lo = band_hi = nan_v;
   };
-
+  const double to_px = double(m.max.x - m.min.x) / (m.x1 - m.x0);
   for (std::size_t i = i0; i < p.size(); ++i) {
     const plot_point& q = p[i];
-    float px = m.X(q.x);
-    int c = int(std::floor(px));
-    if (c != col) {
+    float px = float((q.x - m.x0) * to_px);
+    int cidx = int(std::floor(px));
+    if (cidx != col) {
       flush_col();
-      col = c;
+      col = cidx;
     }
     ++in_col;
     double lo = std::isfinite(q.lo) ? q.lo : q.y, hi = std::isfinite(q.hi) ? q.hi : q.y;
@@ -91,7 +88,51 @@ void draw_series(ImDrawList* dl, const mapping& m, const plot_series& s, std::ui
     if (q.x0 > m.x1) break;  // the first point past the right edge closes the line
   }
   flush_col();
-  flush_lines();
+  end_piece(c.raw, c.raw_ends);
+  end_piece(c.smooth, c.smooth_ends);
+}
+
+// Emits a folded line at the plot's current screen position.
+void emit_series(ImDrawList* dl, const mapping& m, const line_cache& c, std::uint32_t color, bool smoothed) {
+  const ImU32 band_col = with_alpha(color, smoothed ? 0.32f : 0.40f);
+  const ImU32 raw_col = smoothed ? with_alpha(color, 0.30f) : color;
+  const ImVec2 o = m.min;
+  if (!c.bands.empty()) {  // one reservation for every band column
+    dl->PrimReserve(int(c.bands.size()) * 6, int(c.bands.size()) * 4);
+    for (const ImVec4& b : c.bands) dl->PrimRect(ImVec2(o.x + b.x, o.y + b.y), ImVec2(o.x + b.z, o.y + b.w), band_col);
+  }
+  static thread_local std::vector<ImVec2> buf;
+  auto lines = [&](const std::vector<ImVec2>& pts, const std::vector<int>& ends, ImU32 col, float thickness) {
+    int start = 0;
+    for (int end : ends) {
+      int n = end - start;
+      if (n >= 2) {
+        buf.resize(std::size_t(n));
+        for (int i = 0; i < n; ++i) buf[std::size_t(i)] = ImVec2(o.x + pts[std::size_t(start + i)].x, o.y + pts[std::size_t(start + i)].y);
+        dl->AddPolyline(buf.data(), n, col, ImDrawFlags_None, thickness);
+      } else if (n == 1) {
+        dl->AddCircleFilled(ImVec2(o.x + pts[std::size_t(start)].x, o.y + pts[std::size_t(start)].y), 2.5f, col);
+      }
+      start = end;
+    }
+  };
+  lines(c.raw, c.raw_ends, raw_col, smoothed ? 1.0f : 1.6f);
+  if (smoothed) lines(c.smooth, c.smooth_ends, color, 1.7f);
+}
+
+void draw_series(ImDrawList* dl, const mapping& m, const chart_line& l, bool smoothed) {
+  static thread_local line_cache scratch;
+  line_cache& c = l.cache ? *l.cache : scratch;
+  const float w = m.max.x - m.min.x, h = m.max.y - m.min.y;
+  if (!l.cache || c.version != l.series->version || c.x0 != m.x0 || c.x1 != m.x1 || c.y0 != m.y0 || c.y1 != m.y1 ||
+      c.w != w || c.h != h || c.log_y != m.log_y || c.smoothed != smoothed) {
+    fold_series(m, *l.series, smoothed, c);
+    c.version = l.series->version;
+    c.x0 = m.x0, c.x1 = m.x1, c.y0 = m.y0, c.y1 = m.y1, c.w = w, c.h = h;
+    c.log_y = m.log_y;
+    c.smoothed = smoothed;
+  }
+  emit_series(dl, m, c, l.color, smoothed);
 }
 
 void draw_group(ImDrawList* dl, const mapping& m, const chart_group_line& g) {
@@ -235,17 +276,34 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
   std::vector<double> for_percentile;
   for (const chart_line& l : lines) {
     if (!l.series) continue;
-    for (const plot_point& q : l.series->pts) {
-      if (q.x1 < m.x0 || q.x0 > m.x1) continue;
-      if (opts.ignore_outliers) {
+    if (opts.ignore_outliers) {
+      for (const plot_point& q : l.series->pts) {
+        if (q.x1 < m.x0 || q.x0 > m.x1) continue;
         for_percentile.push_back(m.ty(q.y));
         if (opts.smoothed) for_percentile.push_back(m.ty(q.ys));
-      } else {
-        extend(vy0, vy1, m.ty(std::isfinite(q.lo) ? q.lo : q.y));
-        extend(vy0, vy1, m.ty(std::isfinite(q.hi) ? q.hi : q.y));
-        extend(vy0, vy1, m.ty(q.y));
       }
+      continue;
     }
+    line_cache* c = l.cache;
+    if (!c || c->ext_version != l.series->version || c->ext_x0 != m.x0 || c->ext_x1 != m.x1 || c->ext_log != m.log_y) {
+      double lo = nan_v, hi = nan_v;
+      for (const plot_point& q : l.series->pts) {
+        if (q.x1 < m.x0 || q.x0 > m.x1) continue;
+        extend(lo, hi, m.ty(std::isfinite(q.lo) ? q.lo : q.y));
+        extend(lo, hi, m.ty(std::isfinite(q.hi) ? q.hi : q.y));
+        extend(lo, hi, m.ty(q.y));
+      }
+      if (!c) {
+        extend(vy0, vy1, lo);
+        extend(vy0, vy1, hi);
+        continue;
+      }
+      c->ext_version = l.series->version;
+      c->ext_x0 = m.x0, c->ext_x1 = m.x1, c->ext_log = m.log_y;
+      c->lo = lo, c->hi = hi;
+    }
+    extend(vy0, vy1, c->lo);
+    extend(vy0, vy1, c->hi);
   }
   for (const chart_group_line& g : groups) {
     const group_line& l = *g.line;
@@ -303,7 +361,7 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
   for (const chart_group_line& g : groups)
     if (g.line) draw_group(dl, m, g);
   for (const chart_line& l : lines)
-    if (l.series) draw_series(dl, m, *l.series, l.color, opts.smoothed && groups.empty());
+    if (l.series) draw_series(dl, m, l, opts.smoothed && groups.empty());
   if (!has_data) {
     const char* msg = "no data for the selected runs";
     ImVec2 ts = ImGui::CalcTextSize(msg);

@@ -25,13 +25,33 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace tracker::ui::widgets {
+
+// What the widget computed for one line last frame, owned by the caller (one per line per
+// chart) so the widget still owns nothing. While the data, the ranges and the plot size stay
+// the same, a frame only emits the cached vertices: no pass over the points.
+struct line_cache {
+  std::uint64_t version = 0;  // plot_series::version folded
+  double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+  float w = 0, h = 0;
+  bool log_y = false, smoothed = false;
+  std::vector<ImVec2> raw, smooth;     // plot-relative pixel positions
+  std::vector<int> raw_ends, smooth_ends;  // end index of each unbroken piece (NaN breaks)
+  std::vector<ImVec4> bands;           // plot-relative x0, y0, x1, y1 of band columns
+  // The visible y-extent of the line for (x0, x1, log_y).
+  std::uint64_t ext_version = 0;
+  double ext_x0 = 0, ext_x1 = 0;
+  bool ext_log = false;
+  double lo = 0, hi = 0;
+};
 
 struct chart_line {
   const plot_series* series = nullptr;
   std::uint32_t color = 0xFFFFFFFF;  // IM_COL32 layout
   const char* label = "";
+  line_cache* cache = nullptr;       // optional; without it every frame folds the points
 };
 
 struct chart_group_line {
