@@ -386,6 +386,38 @@ TEST_CASE("check --keys gates every matching metric with a goal against the base
       "no metric of run");
 }
 
+TEST_CASE("check --adjust holm: Holm's correction over the gates that have a p-value",
+          "[cli][significance]") {
+  fixture f;
+  const json doc =
+      json::parse(cli_both(f.with_store({"check", "drop", "--baseline", "base", "--keys", "val/f1*",
+                                         "--significant", "--adjust", "holm", "--format", "json"}))
+                      .out);
+  // Holm: sort the m = 4 p-values (f1/a, f1/b, f1/c, f1_macro) ascending, multiply the i-th
+  // smallest by m - i + 1, keep the running maximum, cap at 1.
+  std::vector<std::pair<double, double>> p;  // (raw, adjusted)
+  for (const json& g : doc.at("gates")) {
+    if (g.at("significance").is_null()) continue;
+    p.emplace_back(g.at("significance").at("p_value").get<double>(),
+                   g.at("significance").at("p_adjusted").get<double>());
+  }
+  REQUIRE(p.size() == 4);
+  std::sort(p.begin(), p.end());
+  double running = 0;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    running = std::max(running, std::min(1.0, static_cast<double>(p.size() - i) * p[i].first));
+    CHECK(p[i].second == Approx(running));
+    CHECK(p[i].second >= p[i].first);
+  }
+  require_input_error(cli_both(f.with_store({"check", "drop", "val/accuracy>=baseline",
+                                             "--baseline", "base", "--adjust", "holm"})),
+                      "--adjust goes with --significant");
+  require_input_error(
+      cli_both(f.with_store({"check", "drop", "val/accuracy>=baseline", "--baseline", "base",
+                             "--significant", "--adjust", "bonferroni"})),
+      "unknown --adjust 'bonferroni'");
+}
+
 TEST_CASE("check --format junit and markdown: one test case per gate", "[cli][significance]") {
   fixture f;
   const cli_result r =

@@ -39,12 +39,14 @@ const command_spec spec{
         "                  direction (p < --alpha, default 0.05; McNemar exact for accuracy, "
         "paired\n"
         "                  bootstrap for F1; needs <prefix>/predictions or confusion matrices;\n"
-        "                  --test, --resamples, --seed as for compare --significance)\n"
+        "                  --test, --resamples, --seed as for compare --significance;\n"
+        "                  --adjust holm: Holm's correction over the tested gates)\n"
         "--keys PATTERN    with --baseline: gate every matching metric with a goal against the\n"
         "                  baseline (not worse); repeatable glob (* ? [abc]); EXPR is then\n"
         "                  optional\n"
         "--format junit    JUnit XML, one test case per gate (GitLab, Jenkins, GitHub reporters)",
-    .value_options = {"--baseline", "--keys", "--test", "--resamples", "--seed", "--alpha"},
+    .value_options = {"--baseline", "--keys", "--test", "--resamples", "--seed", "--alpha",
+                      "--adjust"},
     .flag_options = {"--significant"},
     .formats = {"text", "json", "markdown", "junit"},
     .min_positional = 1,
@@ -61,6 +63,7 @@ struct gate {
   std::optional<double> threshold;  // baseline + offset
   // --significant only: the test of B − A for this metric, and what it decided.
   std::optional<significance::metric_difference> test;
+  std::optional<double> p_adjusted;  // --adjust holm
   std::string note;
 };
 
@@ -232,8 +235,12 @@ int cmd_check(const args& a, context& ctx) {
       throw bad_usage(
           "--keys on check needs --baseline RUN (it gates every matching metric against it)");
     if (!significant)
-      for (std::string_view o : {"--test", "--resamples", "--seed", "--alpha"})
+      for (std::string_view o : {"--test", "--resamples", "--seed", "--alpha", "--adjust"})
         if (p.value(o)) throw bad_usage(std::string(o) + " goes with --significant");
+    const std::string adjust = p.value("--adjust").value_or("none");
+    if (adjust != "none" && adjust != "holm")
+      throw bad_usage("unknown --adjust '" + adjust + "' (expected none or holm)");
+    const bool holm = adjust == "holm";
     if (p.positional.size() < 2 && keys.empty()) throw bad_usage("missing gate expressions");
     const significance::options sig_opts =
         significant ? significance_options(p) : significance::options{};
@@ -303,17 +310,42 @@ int cmd_check(const args& a, context& ctx) {
         continue;
       }
       g.test = *m;
-      const std::string p_part =
-          m->p_value ? "p = " + p_text(*m->p_value) : "95% CI of Δ " + interval_text(*m->ci95);
+    }
+
+    // --adjust holm: Holm's step-down over the gates that have a p-value, so that gating many
+    // metrics (--keys 'val/f1*') does not multiply the false alarms.
+    if (holm) {
+      std::vector<gate*> tested;
+      for (gate& g : gates)
+        if (g.test && g.test->p_value) tested.push_back(&g);
+      std::stable_sort(tested.begin(), tested.end(), [](const gate* x, const gate* y) {
+        return *x->test->p_value < *y->test->p_value;
+      });
+      double running = 0;
+      for (std::size_t i = 0; i < tested.size(); ++i) {
+        const double scaled = static_cast<double>(tested.size() - i) * *tested[i]->test->p_value;
+        running = std::max(running, std::min(1.0, scaled));
+        tested[i]->p_adjusted = running;
+      }
+    }
+    for (gate& g : gates) {
+      if (!g.test) continue;
+      const significance::metric_difference& m = *g.test;
+      // Unpaired comparisons have no p-value: their interval at level 1 - alpha decides.
+      const bool significant = g.p_adjusted ? *g.p_adjusted < sig_opts.alpha : m.significant;
+      g.test->significant = significant;  // what the gate used, for the JSON
+      std::string evidence =
+          m.p_value ? "p = " + p_text(*m.p_value) : "95% CI of Δ " + interval_text(*m.ci95);
+      if (g.p_adjusted) evidence += ", Holm-adjusted p = " + p_text(*g.p_adjusted);
+      const std::string what = "Δ " + human_number(m.diff) + ", " + evidence + " (" + m.test +
+                               ", alpha " + human_number(sig_opts.alpha) + ")";
       if (g.result.passed) {
-        g.note = "Δ " + human_number(m->diff) + ", " + p_part + " (" + m->test + ")";
-      } else if (m->significant && failing_direction(g.cond.op, m->diff)) {
-        g.note = "significant: Δ " + human_number(m->diff) + ", " + p_part + " < " +
-                 human_number(sig_opts.alpha) + " (" + m->test + ")";
+        g.note = what;
+      } else if (significant && failing_direction(g.cond.op, m.diff)) {
+        g.note = "significant: " + what;
       } else {
         g.result.passed = true;
-        g.note = "not significant: Δ " + human_number(m->diff) + ", " + p_part + " (" + m->test +
-                 ", alpha " + human_number(sig_opts.alpha) + "); passes under --significant";
+        g.note = "not significant: " + what + "; passes under --significant";
       }
     }
     std::size_t failed = 0;
@@ -346,6 +378,9 @@ int cmd_check(const args& a, context& ctx) {
           j["baseline"] = g.relative ? json_number(g.baseline) : ojson(nullptr);
           j["offset"] = g.relative ? json_number(g.offset) : ojson(nullptr);
           j["significance"] = g.test ? test_json(*g.test, sig_opts.alpha) : ojson(nullptr);
+          if (g.test)
+            j["significance"]["p_adjusted"] =
+                g.p_adjusted ? json_number(*g.p_adjusted) : ojson(nullptr);
           j["note"] = g.note;
         }
         doc["gates"].push_back(std::move(j));
