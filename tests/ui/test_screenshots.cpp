@@ -1,6 +1,7 @@
-// test_screenshots.cpp — real tracker-ui screenshots under Xvfb (this binary runs under
-// xvfb-run; tracker-ui inherits the display), checked for content: size, not blank, the known
-// ramp's line where the chart's axes put it, and a golden image of that chart.
+// test_screenshots.cpp — real tracker-ui screenshots, each rendered through
+// `xvfb-run -a -s "-screen 0 1600x1000x24"` (Mesa's llvmpipe, deterministic), checked for
+// content: size, not blank, the known ramp's line where the chart's axes put it, a golden image
+// of that chart.
 #include "fixture.hpp"
 #include "model/catalog.hpp"
 #include "model/loader.hpp"
@@ -52,7 +53,11 @@ struct fixture {
   }
 };
 
-tracker_test::process_result ui(const std::vector<std::string>& args) { return run_process(TRACKER_UI_PATH, args); }
+tracker_test::process_result ui(const std::vector<std::string>& args) {
+  std::vector<std::string> full = {"-a", "-s", "-screen 0 1600x1000x24", TRACKER_UI_PATH};
+  full.insert(full.end(), args.begin(), args.end());
+  return run_process(XVFB_RUN_PATH, full);
+}
 
 }  // namespace
 

@@ -93,11 +93,28 @@ int run_window(const app_options& opts) {
   int exit_code = 0;
   {
     loader data(opts.store);
+    data.on_publish([] { glfwPostEmptyEvent(); });  // wake the idle loop when data arrives
     viewer view(data, opts);
     const auto start = std::chrono::steady_clock::now();
+    std::uint64_t drawn_generation = 0;
+    int busy_frames = 2;  // ImGui settles hover and layout over a frame or two after an event
     while (!glfwWindowShouldClose(win)) {
-      if (screenshot) glfwPollEvents();
-      else glfwWaitEventsTimeout(1.0 / 30.0);  // redraws for live data and animations
+      if (screenshot) {
+        glfwPollEvents();
+      } else {
+        // Idle costs nothing: sleep until an event, new data or the next animation frame.
+        auto generation = data.latest()->generation;
+        if (busy_frames > 0 || generation != drawn_generation) {
+          glfwPollEvents();
+          busy_frames = std::max(0, busy_frames - 1);
+        } else {
+          if (view.animating() || io.WantTextInput) glfwWaitEventsTimeout(1.0 / 20.0);
+          else glfwWaitEvents();  // input, or the loader's glfwPostEmptyEvent
+          busy_frames = 1;  // whatever woke us, draw one more frame for ImGui to settle
+        }
+        drawn_generation = generation;
+        if (io.MouseDown[0] || io.MouseDown[1] || io.MouseWheel != 0) busy_frames = 2;
+      }
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplGlfw_NewFrame();
       if (screenshot) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);  // no stray hover in pictures

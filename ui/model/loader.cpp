@@ -223,6 +223,11 @@ void loader::want(std::vector<series_want> wants) {
   cv_.notify_all();
 }
 
+void loader::on_publish(std::function<void()> notify) {
+  std::lock_guard<std::mutex> lock(mu_);
+  notify_ = std::move(notify);
+}
+
 void loader::refresh_now() {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -253,7 +258,8 @@ void loader::run() {
         wants_changed_ = false;
       }
       core->poll();
-      std::lock_guard<std::mutex> lock(mu_);
+      std::unique_lock<std::mutex> lock(mu_);
+      const std::uint64_t before = snap_->generation;
       // A want that arrived during the poll is not settled yet.
       if (wants_changed_ && core->latest()->settled) {
         auto s = std::make_shared<snapshot>(*core->latest());
@@ -262,9 +268,18 @@ void loader::run() {
       } else {
         snap_ = core->latest();
       }
+      auto notify = snap_->generation != before ? notify_ : nullptr;
+      lock.unlock();
+      if (notify) notify();
     } catch (const std::exception& e) {
       core.reset();  // reopen on the next round (the store may appear or be repaired)
       publish_error(e.what());
+      std::function<void()> notify;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        notify = notify_;
+      }
+      if (notify) notify();
     }
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, interval_, [&] { return stop_ || wake_ || wants_changed_; });

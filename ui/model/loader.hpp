@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -103,9 +104,13 @@ class loader final : public data_feed {
   std::shared_ptr<const snapshot> latest() const override;
   void want(std::vector<series_want> wants) override;
   void refresh_now() override;  // poll at once (the "refresh" button)
+  // Called on the loader thread after each new snapshot (the window wakes its event loop
+  // with it, e.g. glfwPostEmptyEvent, so an idle window can sleep until data arrives).
+  void on_publish(std::function<void()> notify);
 
  private:
   void run();
+  std::function<void()> notify_;
   std::string dir_;
   std::chrono::milliseconds interval_;
   mutable std::mutex mu_;

@@ -147,6 +147,7 @@ void viewer::draw_status_bar() {
   const catalog& cat = *snap_->cat;
   std::size_t live = 0;
   for (const run_row& r : cat.runs) live += r.live();
+  animating_ = live > 0;
   ImGui::Separator();
   ImGui::TextDisabled("%s", opts_.store.c_str());
   ImGui::SameLine();

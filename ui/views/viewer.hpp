@@ -53,6 +53,9 @@ class viewer {
   // Screenshot mode: true once the catalog is loaded, the initial selection is applied and
   // every series the visible charts want is loaded at the resolution they need.
   bool ready() const { return ready_; }
+  // True while something on screen moves by itself (a live run's pulse): the window loop then
+  // redraws ~20 times a second; otherwise it sleeps until an event or new data.
+  bool animating() const { return animating_; }
   // A problem that makes a screenshot meaningless (store error, unknown --runs); empty if none.
   const std::string& fatal_error() const { return fatal_; }
 
@@ -97,6 +100,7 @@ class viewer {
   view_id view_ = view_id::runs;
   bool view_requested_ = true;  // select the tab once (from --view or set_view)
   bool ready_ = false;
+  bool animating_ = false;
   int settled_frames_ = 0;
   std::string fatal_;
   bool initial_selection_done_ = false;
