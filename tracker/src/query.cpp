@@ -139,7 +139,7 @@ condition parse_condition(const std::string& text) {
 // ---- reader ----------------------------------------------------------------------------------
 
 reader reader::open(const std::string& store_dir) {
-  return reader(store::open_sqlite(store_dir, store::access::read_only), store_dir);
+  return reader(store::open(store_dir, store::access::read_only), store_dir);
 }
 
 reader::reader(std::unique_ptr<store::backend> backend, std::string dir)
@@ -456,7 +456,7 @@ condition_result evaluate_metric(const condition& c, const std::optional<metric_
 // ---- maintenance -------------------------------------------------------------------------------
 
 void delete_run(const std::string& store_dir, const std::string& run_id, std::chrono::milliseconds lock_timeout) {
-  auto b = store::open_sqlite(store_dir, store::access::read_write, lock_timeout);
+  auto b = store::open(store_dir, store::access::read_write, lock_timeout);
   store::write_transaction t(*b);
   auto r = b->find_run(run_id);
   if (!r || r->deleted) throw error(error_code::run_not_found, "no run with id \"" + run_id + "\" in " + store_dir);
@@ -465,7 +465,7 @@ void delete_run(const std::string& store_dir, const std::string& run_id, std::ch
 }
 
 std::size_t gc(const std::string& store_dir, std::chrono::milliseconds lock_timeout) {
-  auto b = store::open_sqlite(store_dir, store::access::read_write, lock_timeout);
+  auto b = store::open(store_dir, store::access::read_write, lock_timeout);
   std::vector<std::string> purged;
   {
     store::write_transaction t(*b);

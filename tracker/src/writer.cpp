@@ -21,12 +21,12 @@ writer_registry& registry() {
 
 std::shared_ptr<writer> writer::for_store(const std::string& dir, std::chrono::milliseconds lock_timeout) {
   std::error_code ec;
-  std::string key = fs::weakly_canonical(fs::absolute(dir), ec).string();
+  std::string key = dir.find("://") != std::string::npos ? dir : fs::weakly_canonical(fs::absolute(dir), ec).string();
   if (ec) key = fs::absolute(dir).string();
   auto& r = registry();
   std::lock_guard lock(r.mu);
   if (auto live = r.by_dir[key].lock()) return live;
-  auto core = std::make_shared<writer_core>(key, store::open_sqlite(key, store::access::read_write, lock_timeout));
+  auto core = std::make_shared<writer_core>(key, store::open(key, store::access::read_write, lock_timeout));
   core->start();
   auto w = std::make_shared<writer>(core);
   r.by_dir[key] = w;

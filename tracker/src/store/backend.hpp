@@ -190,6 +190,13 @@ class write_transaction {
 std::unique_ptr<backend> open_sqlite(const std::string& dir, access mode,
                                      std::chrono::milliseconds lock_timeout = std::chrono::milliseconds::max());
 
+// Opens the store at a location and picks its backend: a directory is an SQLite store (the
+// embedded default); "postgresql://..." is reserved for the PostgreSQL backend, which this build
+// does not have yet (store_open_failed says so). The writer, the reader, gc and the CLI open
+// stores only through this.
+std::unique_ptr<backend> open(const std::string& location, access mode,
+                              std::chrono::milliseconds lock_timeout = std::chrono::milliseconds::max());
+
 // Path of the database file inside a store directory.
 std::string database_path(const std::string& dir);
 

@@ -751,6 +751,15 @@ class sqlite_backend final : public backend {
 
 std::string database_path(const std::string& dir) { return (fs::path(dir) / "tracker.db").string(); }
 
+std::unique_ptr<backend> open(const std::string& location, access mode, std::chrono::milliseconds lock_timeout) {
+  for (const char* scheme : {"postgresql://", "postgres://"})
+    if (location.rfind(scheme, 0) == 0)
+      throw error(error_code::store_open_failed,
+                  "store " + location + ": PostgreSQL stores are planned but this build has no PostgreSQL backend; "
+                  "use a directory (SQLite)");
+  return open_sqlite(location, mode, lock_timeout);
+}
+
 std::unique_ptr<backend> open_sqlite(const std::string& dir, access mode, std::chrono::milliseconds lock_timeout) {
   return std::make_unique<sqlite_backend>(dir, mode, lock_timeout);
 }
