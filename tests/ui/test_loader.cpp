@@ -11,6 +11,7 @@
 #include <tracker/tracker.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -98,6 +99,35 @@ TEST_CASE("live refresh: a long series grows by its new points, not by re-readin
   CHECK(s2->last_step == 50999);
   CHECK(s2->overview.buckets.back().last == 2.0);
   run.finish();
+}
+
+TEST_CASE("live refresh: a run that finishes, or whose process is killed, changes its status in place") {
+  tracker_test::temp_dir dir;
+  tracker::run run = tracker::init(live_options(dir.store()));
+  run.log("train/loss", 1.0, 0);
+  run.flush();
+  tracker_test::child_process child(TRACKER_TEST_LOGGER_PATH,
+                                    {dir.store(), "victim", "50", "--key", "train/loss", "--report-every", "50", "--no-finish"});
+  std::string line;
+  REQUIRE(child.read_line(line, 20000));  // "logged 50": committed, still live
+
+  sync_feed feed(store_source::open(dir.store()));
+  feed.core().set_live_recheck(std::chrono::milliseconds(0));
+  feed.pump();
+  auto status = [&](const std::string& id) { return feed.latest()->cat->find(id)->info.status; };
+  CHECK(status(run.id()) == tracker::run_status::running);
+  CHECK(status("victim") == tracker::run_status::running);
+  CHECK(feed.latest()->cat->find(run.id())->live());
+
+  run.finish();
+  feed.pump();
+  CHECK(status(run.id()) == tracker::run_status::finished);
+
+  child.send_signal(SIGKILL);
+  child.wait();
+  feed.pump();  // no commit happened: the live re-check notices the dead writer
+  CHECK(status("victim") == tracker::run_status::crashed);
+  CHECK(feed.latest()->cat->find("victim")->info.status_reason.find("ended") != std::string::npos);
 }
 
 TEST_CASE("live refresh: an idle store costs one data_version check and no reads") {

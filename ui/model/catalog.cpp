@@ -13,7 +13,7 @@ namespace tracker::ui {
 namespace {
 
 void flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::string, config_value>& out) {
-  if (j.is_object() && !j.empty()) {
+  if (j.is_object() && (!j.empty() || prefix.empty())) {  // an empty config has no keys
     for (auto it = j.begin(); it != j.end(); ++it)
       flatten(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
     return;

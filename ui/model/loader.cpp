@@ -9,7 +9,6 @@ namespace tracker::ui {
 
 namespace {
 constexpr std::uint64_t evict_after_polls = 30;  // a series nobody wants for ~30 s is dropped
-constexpr auto runs_reread_interval = std::chrono::seconds(5);  // live "crashed" detection
 }  // namespace
 
 std::shared_ptr<const series_data> snapshot::find(const std::string& run, const std::string& key) const {
@@ -174,7 +173,7 @@ bool loader_core::poll() {
   bool changed = false;
   std::uint64_t v = source_.data_version();
   bool any_live = cat_ && std::any_of(cat_->runs.begin(), cat_->runs.end(), [](const run_row& r) { return r.live(); });
-  bool reread_runs = any_live && std::chrono::steady_clock::now() - last_runs_read_ > runs_reread_interval;
+  bool reread_runs = any_live && std::chrono::steady_clock::now() - last_runs_read_ > live_recheck_;
   if (!have_version_ || v != version_ || reread_runs) {
     refresh_catalog(v);
     version_ = v;

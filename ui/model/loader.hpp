@@ -75,6 +75,9 @@ class loader_core {
   bool poll();
   std::shared_ptr<const snapshot> latest() const { return snap_; }
   store_source& source() { return source_; }
+  // How often the runs list is re-read while a run is live even without a commit, so a run
+  // whose process died reads "crashed" (default 5 s).
+  void set_live_recheck(std::chrono::milliseconds every) { live_recheck_ = every; }
 
  private:
   void refresh_catalog(std::uint64_t version);
@@ -90,6 +93,7 @@ class loader_core {
   std::uint64_t version_ = 0;
   bool have_version_ = false;
   std::chrono::steady_clock::time_point last_runs_read_{};
+  std::chrono::milliseconds live_recheck_{5000};
   std::shared_ptr<const snapshot> snap_ = std::make_shared<snapshot>();
   std::uint64_t generation_ = 0;
 };

@@ -127,7 +127,10 @@ void viewer::draw_runs_toolbar() {
   std::vector<std::string> visible_ids;
   visible_ids.reserve(rows_.size());
   for (std::size_t i : rows_) visible_ids.push_back(cat.runs[i].info.id);
-  if (ImGui::Button("Select all")) sel_.select_all(visible_ids);
+  const ImGuiIO& io = ImGui::GetIO();
+  const bool ctrl_a = io.KeyCtrl && !io.WantTextInput && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_A));
+  if (ImGui::Button("Select all") || ctrl_a) sel_.select_all(visible_ids);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("select every run the filter shows (ctrl+A)");
   ImGui::SameLine();
   if (ImGui::Button("Clear selection")) sel_.clear();
   ImGui::SameLine();
