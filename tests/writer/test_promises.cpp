@@ -302,3 +302,20 @@ TEST_CASE("the automatic step saturates at INT64_MAX instead of overflowing", "[
   CHECK(s->last_step == top);
   CHECK(s->count == 2);
 }
+
+TEST_CASE("the key registry is bounded: a process inventing keys without end is told, not grown", "[promises]") {
+  temp_dir dir;
+  captured_errors errors;
+  auto run = tracker::init(quiet(dir));
+  auto kept = run.key("train/loss");
+  REQUIRE(kept.valid());
+  std::size_t valid = 0;
+  for (std::size_t i = 0; i < (std::size_t{1} << 20) + 10; ++i)
+    if (run.key("per-request/" + std::to_string(i)).valid()) ++valid;
+  CHECK(valid < (std::size_t{1} << 20));  // the cap (2^20 per process, "train/loss" among them)
+  CHECK(valid > (std::size_t{1} << 20) - 1000);
+  CHECK(errors.any_contains("distinct metric keys in this process"));
+  CHECK(run.key("train/loss").id() == kept.id());  // known keys keep working
+  run.log(kept, 1.0, 0);
+  CHECK(run.flush());
+}

@@ -35,7 +35,8 @@ std::uint32_t intern_key(std::string_view key) noexcept {
   if (auto it = cache.find(key); it != cache.end()) return it->second;
   try {
     if (auto problem = key_problem(key)) {
-      if (key.size() <= 4 * max_key_bytes) cache.emplace(std::string(key), 0);  // report once
+      if (key.size() <= 4 * max_key_bytes && cache.size() < max_interned_keys)
+        cache.emplace(std::string(key), 0);  // report once
       report_error(*problem + "; values logged under it are not stored (counted in run::stats().rejected)");
       return 0;
     }
@@ -45,6 +46,15 @@ std::uint32_t intern_key(std::string_view key) noexcept {
       std::lock_guard lock(r.mu);
       auto it = r.ids.find(key);
       if (it == r.ids.end()) {
+        if (r.names.size() >= max_interned_keys) {
+          // Bounded: a process that invents keys without end (a key per request id, say)
+          // is told so instead of growing until it runs out of memory.
+          if (cache.size() < max_interned_keys) cache.emplace(std::string(key), 0);
+          report_error("more than " + std::to_string(max_interned_keys) +
+                       " distinct metric keys in this process; \"" + std::string(key.substr(0, 64)) +
+                       "\" and later new keys are not stored (put ids into values or objects, not keys)");
+          return 0;
+        }
         r.names.emplace_back(key);
         it = r.ids.emplace(std::string(key), static_cast<std::uint32_t>(r.names.size())).first;
       }
