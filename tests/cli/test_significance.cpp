@@ -442,7 +442,7 @@ TEST_CASE("check --format junit and markdown: one test case per gate", "[cli][si
   CHECK(md.out.find("1 of 1 gates passed") != std::string::npos);
 }
 
-TEST_CASE("--keys on summary, compare and export; headline first, per-class in <details>",
+TEST_CASE("summary, compare and export take --keys; headline first, per-class in <details>",
           "[cli][significance]") {
   fixture f;
   SECTION("summary") {
