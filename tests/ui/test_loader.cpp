@@ -130,6 +130,19 @@ TEST_CASE("live refresh: a run that finishes, or whose process is killed, change
   CHECK(feed.latest()->cat->find("victim")->info.status_reason.find("ended") != std::string::npos);
 }
 
+TEST_CASE("loader: equal wants are equal, whole-range (NaN) ones included") {
+  series_want a{"r", "k"};
+  series_want b = a;
+  CHECK(a == b);
+  b.x0 = 10;
+  CHECK_FALSE(a == b);
+  tracker_test::temp_dir dir;
+  tracker_ui_test::make_fixture_store(dir.store());
+  loader_core core(store_source::open(dir.store()));
+  CHECK(core.set_wants({a}));
+  CHECK_FALSE(core.set_wants({a}));
+}
+
 TEST_CASE("live refresh: an idle store costs one data_version check and no reads") {
   tracker_test::temp_dir dir;
   tracker_ui_test::make_fixture_store(dir.store());

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <stb_image.h>
+#include <tracker/query.hpp>
 #include <stb_image_write.h>
 #include <test_support.hpp>
 
@@ -178,4 +179,41 @@ TEST_CASE("screenshot: --runs naming no run exits 2 with a message") {
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("no-such-run") != std::string::npos);
   CHECK_FALSE(fs::exists(fx.dir.path() + "/x.png"));
+}
+
+TEST_CASE("screenshot: a store whose runs were all deleted exits 2 with 'no runs'") {
+  fixture fx;
+  for (const auto& r : fx.runs) tracker::delete_run(fx.dir.store(), r.id);
+  tracker::gc(fx.dir.store());
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", fx.dir.path() + "/x.png", "--view", "runs"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("no runs") != std::string::npos);
+}
+
+TEST_CASE("screenshot: hovering a chart draws the crosshair and the values tooltip") {
+  fixture fx;
+  const std::string png = fx.dir.path() + "/hover.png", layout = fx.dir.path() + "/hover.json";
+  const std::vector<std::string> args = {"-a", "-s", "-screen 0 1600x1000x24", TRACKER_UI_PATH, "--store", fx.dir.store(),
+                                         "--screenshot", png, "--layout", layout, "--view", "charts", "--runs",
+                                         "ramp", "--keys", "test/ramp", "--width", "1280", "--height", "800"};
+  auto plain = run_process(XVFB_RUN_PATH, args);
+  REQUIRE(plain.exit_code == 0);
+  std::ifstream in(layout);
+  auto c = nlohmann::json::parse(in)["charts"][0];
+  const int mx = int((double(c["plot"][0]) + double(c["plot"][2])) / 2), my = int(double(c["plot"][3]) - 20);
+  const int probe_y = int(double(c["plot"][1])) + 5;  // top of the plot: only the crosshair is there
+  image before = load_png(png);
+  auto hovered = run_process(XVFB_RUN_PATH, args, {"TRACKER_UI_SCREENSHOT_MOUSE=" + std::to_string(mx) + "," + std::to_string(my)});
+  REQUIRE(hovered.exit_code == 0);
+  image after = load_png(png);
+  auto brightness = [](const unsigned char* p) { return int(p[0]) + int(p[1]) + int(p[2]); };
+  CHECK(brightness(after.at(mx, probe_y)) > brightness(before.at(mx, probe_y)) + 150);  // the crosshair
+  // The tooltip: light text in a box to the lower right of the pointer, where the plot was empty.
+  std::size_t text_before = 0, text_after = 0;
+  for (int y = my + 10; y < std::min(after.h, my + 60); ++y)
+    for (int x = mx + 10; x < std::min(after.w, mx + 200); ++x) {
+      text_before += brightness(before.at(x, y)) > 450;
+      text_after += brightness(after.at(x, y)) > 450;
+    }
+  CHECK(text_after > text_before + 50);
 }

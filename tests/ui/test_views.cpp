@@ -145,7 +145,7 @@ TEST_CASE("views: --keys with one key fills the view with one chart, and unknown
   opts.runs = {"ramp"};
   opts.keys = {"test/ramp"};
   viewer v(feed, opts);
-  run_frames(ui, v, feed, 5);
+  run_frames(ui, v, feed, 8);
   REQUIRE(v.drawn_charts().size() == 1);
   const auto& r = v.drawn_charts()[0].result;
   CHECK(r.plot_max_x - r.plot_min_x > 1000);
@@ -218,4 +218,27 @@ TEST_CASE("views: a spike among 1,000,000 points stays on the chart at every zoo
   }
   run_frames(ui, v, feed, 2);
   CHECK(v.drawn_charts()[0].result.x1 - v.drawn_charts()[0].result.x0 == Approx(full_span));
+}
+
+TEST_CASE("views: screenshot readiness waits until the series the charts asked for have arrived") {
+  fixture fx;
+  headless_imgui ui;
+  sync_feed feed(store_source::open(fx.dir.store()));
+  feed.pump();  // the catalog only
+  app_options opts;
+  opts.store = fx.dir.store();
+  opts.view = view_id::charts;
+  opts.runs = {"cnn-lr3e-3", "mlp-lr1e-3"};
+  viewer v(feed, opts);
+  for (int i = 0; i < 6; ++i) ui.frame(v);  // frames, but nobody serves the wants
+  CHECK_FALSE(v.ready());
+  CHECK_FALSE(feed.latest()->find(fx.runs[4].id, "train/loss"));
+  run_frames(ui, v, feed, 6);
+  CHECK(v.ready());
+  CHECK(feed.latest()->find(fx.runs[4].id, "train/loss"));
+  // Once served, the same wants are recognised as the same (NaN "whole range" included), so
+  // an idle chart view does not wake the loader every frame.
+  auto gen = feed.latest()->generation;
+  run_frames(ui, v, feed, 5);
+  CHECK(feed.latest()->generation == gen);
 }

@@ -20,6 +20,7 @@
 #include <fstream>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 namespace tracker::ui {
@@ -97,6 +98,13 @@ int run_window(const app_options& opts) {
     viewer view(data, opts);
     const auto start = std::chrono::steady_clock::now();
     std::uint64_t drawn_generation = 0;
+    // Screenshot mode ignores the pointer; TRACKER_UI_SCREENSHOT_MOUSE="X,Y" places it (to
+    // picture the hover crosshair and tooltip in docs and tests).
+    ImVec2 screenshot_mouse(-FLT_MAX, -FLT_MAX);
+    if (const char* m = std::getenv("TRACKER_UI_SCREENSHOT_MOUSE"); m && screenshot) {
+      float mx = 0, my = 0;
+      if (std::sscanf(m, "%f,%f", &mx, &my) == 2) screenshot_mouse = ImVec2(mx, my);
+    }
     int busy_frames = 2;  // ImGui settles hover and layout over a frame or two after an event
     while (!glfwWindowShouldClose(win)) {
       if (screenshot) {
@@ -117,7 +125,7 @@ int run_window(const app_options& opts) {
       }
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplGlfw_NewFrame();
-      if (screenshot) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);  // no stray hover in pictures
+      if (screenshot) io.MousePos = screenshot_mouse;  // no stray hover in pictures
       ImGui::NewFrame();
       view.frame();
       ImGui::Render();

@@ -166,6 +166,7 @@ void loader_core::publish(bool settled) {
   for (auto& [id, data] : cache_) s->series.emplace(id, data);
   s->loaded = true;
   s->settled = settled;
+  s->served = wants_;
   snap_ = std::move(s);
 }
 
@@ -183,7 +184,7 @@ bool loader_core::poll() {
   }
   ++generation_;  // counts polls for eviction; publish() bumps it again
   changed |= load_wanted();
-  if (changed || !snap_->loaded || !snap_->settled) publish(true);
+  if (changed || !snap_->loaded || !snap_->settled || snap_->served != wants_) publish(true);
   return changed;
 }
 

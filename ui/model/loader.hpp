@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -41,7 +42,12 @@ struct series_want {
   double x0 = std::numeric_limits<double>::quiet_NaN();  // visible x-range; NaN: all
   double x1 = std::numeric_limits<double>::quiet_NaN();
   int width_px = 800;
-  bool operator==(const series_want&) const = default;
+  // NaN ranges ("all") compare equal, so an unchanged want is recognised as unchanged.
+  bool operator==(const series_want& o) const {
+    auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+    return run_id == o.run_id && key == o.key && axis == o.axis && same(x0, o.x0) && same(x1, o.x1) &&
+           width_px == o.width_px;
+  }
 };
 
 using series_id = std::pair<std::string, std::string>;  // (run id, key)
@@ -53,6 +59,7 @@ struct snapshot {
   std::string error;     // the store could not be opened or read (shown in the window)
   bool loaded = false;   // the catalog was read at least once
   bool settled = false;  // every wanted series is loaded at the resolution it needs
+  std::vector<series_want> served;  // the wants this snapshot answers (readiness checks it)
   std::shared_ptr<const series_data> find(const std::string& run, const std::string& key) const;
 };
 

@@ -16,4 +16,6 @@ shot --screenshot docs/img/ui-runs.png --view runs --runs cnn-lr3e-3,cnn-lr1e-3,
 shot --screenshot docs/img/ui-charts.png --view charts --runs "$runs"
 shot --screenshot docs/img/ui-charts-grouped.png --view charts --runs "$runs" --group model
 shot --screenshot docs/img/ui-chart-single.png --view charts --runs "$runs" --keys train/loss --smoothing 0.9
+TRACKER_UI_SCREENSHOT_MOUSE=560,250 shot --screenshot docs/img/ui-hover.png --view charts --runs "$runs" \
+  --keys train/loss,train/acc
 ls -la docs/img/ui-*.png

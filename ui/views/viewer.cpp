@@ -117,8 +117,9 @@ void viewer::frame() {
     if (!last_wants_.empty()) feed_.want({});
     last_wants_.clear();
   }
-  // Ready after the data on screen has been complete for a few frames (layout settles first).
-  bool settled = snap_->loaded && snap_->settled && initial_selection_done_;
+  // Ready when the snapshot this frame drew answers exactly the series this frame asked for,
+  // for a few frames in a row (layout and plot widths settle first).
+  bool settled = snap_->loaded && snap_->settled && initial_selection_done_ && snap_->served == last_wants_;
   settled_frames_ = settled ? settled_frames_ + 1 : 0;
   ready_ = settled_frames_ >= 3;
 }

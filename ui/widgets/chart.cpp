@@ -417,18 +417,27 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
       return a.v > b.v;
     });
     ImGui::BeginTooltip();
-    ImGui::TextDisabled("%s %s", opts.axis == x_axis::step ? "step" : (opts.axis == x_axis::relative ? "time" : "at"),
-                        format_tick(x, opts.axis == x_axis::step ? 1 : 1, opts.axis, true).c_str());
-    for (std::size_t i = 0; i < rows.size() && i < 30; ++i) {
-      ImDrawList* tdl = ImGui::GetWindowDrawList();
-      ImVec2 c = ImGui::GetCursorScreenPos();
-      tdl->AddRectFilled(ImVec2(c.x, c.y + line_h * 0.25f), ImVec2(c.x + 10, c.y + line_h * 0.75f), rows[i].color, 2.0f);
-      ImGui::Dummy(ImVec2(14, line_h));
-      ImGui::SameLine();
-      if (opts.smoothed && groups.empty() && rows[i].raw != rows[i].v)
-        ImGui::Text("%-24s %s  (%s)", rows[i].label, format_value(rows[i].v).c_str(), format_value(rows[i].raw).c_str());
-      else
-        ImGui::Text("%-24s %s", rows[i].label, format_value(rows[i].v).c_str());
+    const char* what = opts.axis == x_axis::step ? "step" : (opts.axis == x_axis::relative ? "time" : "at");
+    ImGui::TextDisabled("%s %s", what, format_tick(x, 1, opts.axis, true).c_str());
+    const bool show_raw = opts.smoothed && groups.empty();
+    if (ImGui::BeginTable("values", show_raw ? 3 : 2, ImGuiTableFlags_SizingFixedFit)) {
+      for (std::size_t i = 0; i < rows.size() && i < 30; ++i) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImDrawList* tdl = ImGui::GetWindowDrawList();
+        ImVec2 c = ImGui::GetCursorScreenPos();
+        tdl->AddRectFilled(ImVec2(c.x, c.y + line_h * 0.3f), ImVec2(c.x + 10, c.y + line_h * 0.7f), rows[i].color, 2.0f);
+        ImGui::Dummy(ImVec2(12, line_h));
+        ImGui::SameLine();
+        ImGui::TextUnformatted(rows[i].label);
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(format_value(rows[i].v).c_str());
+        if (show_raw) {
+          ImGui::TableNextColumn();
+          ImGui::TextDisabled("raw %s", format_value(rows[i].raw).c_str());
+        }
+      }
+      ImGui::EndTable();
     }
     if (rows.size() > 30) ImGui::TextDisabled("+%zu more", rows.size() - 30);
     ImGui::EndTooltip();
