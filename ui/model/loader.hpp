@@ -9,9 +9,12 @@
 //   3. ~loader()                       stops and joins the thread
 //
 // The thread polls store_source::data_version() about once a second; only when it changed
-// does it re-read the runs list, the summaries of live or new runs, and, for every cached
-// series of a run that grew, the points after the last step it read (loader_core::poll).
-// loader_core is the same work without a thread, for tests and benchmarks.
+// does it re-read the runs list, the summaries of live or new runs (one query), and, for every
+// cached series of a run that grew, only the new points: after its insertion-order cursor
+// (series loaded raw) or after the last step read (long series loaded from buckets). A live
+// run's status is re-checked every 5 s even without a commit, so a dead writer reads
+// "crashed". Series nobody wanted for ~30 polls are dropped. loader_core is the same work
+// without a thread, for tests and benchmarks; its snapshot records the wants it answered.
 #pragma once
 
 #include "model/catalog.hpp"
