@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <random>
 
 using tracker_test::temp_dir;
@@ -272,4 +273,38 @@ TEST_CASE("a store written by schema 1 migrates in place: bucket times back-fill
     CHECK(b.last_time == x.last_time);
   }
   CHECK(store.run("latest").id != id);  // the index created by the migration answers "latest"
+}
+
+TEST_CASE("points_since reads every new point of every series in one call, grouped by series", "[reads]") {
+  temp_dir dir;
+  auto a = tracker::init(quiet(dir));
+  auto b = tracker::init(quiet(dir));
+  a.log("x", 1.0, 0);
+  REQUIRE(a.flush());
+  auto store = tracker::reader::open(dir.store());
+  auto start = store.cursor_now();
+  CHECK(store.points_since(start).series.empty());
+  for (int s = 1; s <= 5; ++s) {
+    a.log({{"x", s * 1.0}, {"y", -s * 1.0}}, s);
+    b.log("x", s * 10.0, s);
+  }
+  a.log("x", 99.0, 0);  // late, for an old step
+  REQUIRE(a.flush());
+  REQUIRE(b.flush());
+  auto changes = store.points_since(start);
+  CHECK_FALSE(changes.more);
+  std::map<std::pair<std::string, std::string>, std::vector<tracker::point>> got;
+  for (auto& s : changes.series) got[{s.run_id, s.key}] = s.points;
+  REQUIRE(got.size() == 3);
+  CHECK(got[{a.id(), "x"}].size() == 6);
+  CHECK(got[{a.id(), "x"}].back().value == 99.0);  // insertion order: the late point comes last
+  CHECK(got[{a.id(), "y"}].size() == 5);
+  CHECK(got[{b.id(), "x"}].size() == 5);
+  CHECK(got[{b.id(), "x"}][4].value == 50.0);
+  CHECK(store.points_since(changes.cursor).series.empty());
+  auto limited = store.points_since(start, 4);
+  CHECK(limited.more);
+  std::size_t n = 0;
+  for (auto& s : limited.series) n += s.points.size();
+  CHECK(n == 4);
 }

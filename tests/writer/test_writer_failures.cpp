@@ -89,6 +89,13 @@ class failing_backend final : public store::backend {
   std::vector<store::sequenced_point> read_points_after(std::int64_t sid, std::int64_t c, std::size_t l) override {
     return real_->read_points_after(sid, c, l);
   }
+  std::vector<store::sequenced_point> read_points_since(std::int64_t c, std::size_t l) override {
+    return real_->read_points_since(c, l);
+  }
+  std::vector<store::series_name> series_names(const std::vector<std::int64_t>& s) override {
+    return real_->series_names(s);
+  }
+  std::int64_t newest_point_seq() override { return real_->newest_point_seq(); }
   std::optional<store::bucket_row> find_bucket(std::int64_t sid, int level, std::int64_t i) override {
     return real_->find_bucket(sid, level, i);
   }

@@ -395,6 +395,32 @@ point_batch reader::points_after(const std::string& run_id, const std::string& k
   return out;
 }
 
+point_changes reader::points_since(std::int64_t cursor, std::size_t limit) const {
+  point_changes out;
+  out.cursor = cursor;
+  if (limit == 0) return out;
+  auto rows = backend_->read_points_since(cursor, limit);
+  out.more = rows.size() == limit;
+  if (rows.empty()) return out;
+  out.cursor = rows.back().seq;
+  std::unordered_map<std::int64_t, std::size_t> slot;  // sid -> index in out.series
+  std::vector<std::int64_t> sids;
+  for (auto& r : rows)
+    if (slot.emplace(r.sid, sids.size()).second) sids.push_back(r.sid);
+  out.series.resize(sids.size());
+  for (auto& n : backend_->series_names(sids)) {
+    auto& s = out.series[slot[n.sid]];
+    s.run_id = std::move(n.run_id);
+    s.key = std::move(n.key);
+  }
+  for (auto& r : rows) out.series[slot[r.sid]].points.push_back(r.value);
+  // A series deleted (gc) between the two queries has no name: drop it.
+  std::erase_if(out.series, [](const series_points& s) { return s.run_id.empty(); });
+  return out;
+}
+
+std::int64_t reader::cursor_now() const { return backend_->newest_point_seq(); }
+
 std::uint64_t reader::data_version() const { return backend_->data_version(); }
 
 reader::snapshot reader::begin_snapshot() const {

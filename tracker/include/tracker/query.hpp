@@ -110,6 +110,10 @@ class reader {
   // point logged late for an old step is not missed. At most limit points per call.
   point_batch points_after(const std::string& run_id, const std::string& key, std::int64_t cursor,
                            std::size_t limit = 1'000'000) const;
+  // Every point written to the store after cursor (0: from the first), grouped by series: one
+  // query per poll however many runs are live. cursor_now() starts a poll loop at "now".
+  point_changes points_since(std::int64_t cursor, std::size_t limit = 1'000'000) const;
+  std::int64_t cursor_now() const;
   // The objects of a run without their bodies (kind/key filters optional), latest step last.
   std::vector<object_info> object_index(const std::string& run_id, const std::string& key = "",
                                         const std::string& kind = "") const;

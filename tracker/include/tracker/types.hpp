@@ -140,6 +140,19 @@ struct point_batch {
   bool more = false;          // the limit was reached: call again for the rest
 };
 
+// Points of every series written since a cursor (reader::points_since): one poll of a live
+// viewer, whatever the number of runs and keys.
+struct series_points {
+  std::string run_id;
+  std::string key;
+  std::vector<point> points;  // in insertion order
+};
+struct point_changes {
+  std::vector<series_points> series;  // series that got points, in order of first new point
+  std::int64_t cursor = 0;            // pass it back next time
+  bool more = false;                  // the limit was reached: call again for the rest
+};
+
 // A stored object without its body (reader::object_index): enough to list and choose.
 struct object_info {
   std::string key;

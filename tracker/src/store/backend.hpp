@@ -70,6 +70,14 @@ struct object_entry {
 struct sequenced_point {
   std::int64_t seq = 0;
   point value;
+  std::int64_t sid = 0;  // set by read_points_since (every series at once)
+};
+
+// Which run and key a series is.
+struct series_name {
+  std::int64_t sid = 0;
+  std::string run_id;
+  std::string key;
 };
 
 enum class access : std::uint8_t { read_only, read_write };
@@ -133,6 +141,10 @@ class backend {
   // limit of them. The seq of the last one is the next cursor.
   virtual std::vector<sequenced_point> read_points_after(std::int64_t sid, std::int64_t cursor,
                                                          std::size_t limit) = 0;
+  // Points of every series inserted after cursor, in insertion order, at most limit.
+  virtual std::vector<sequenced_point> read_points_since(std::int64_t cursor, std::size_t limit) = 0;
+  virtual std::vector<series_name> series_names(const std::vector<std::int64_t>& sids) = 0;
+  virtual std::int64_t newest_point_seq() = 0;  // 0 for none
 
   virtual std::optional<bucket_row> find_bucket(std::int64_t sid, int level,
                                                 std::int64_t index) = 0;

@@ -430,13 +430,44 @@ class sqlite_backend final : public backend {
     while (s.step()) out.push_back(read_bucket(s, sid, level));
     return out;
   }
+  std::vector<sequenced_point> read_points_since(std::int64_t cursor, std::size_t limit) override {
+    auto& s = stmt("SELECT rowid, step, time, value, sid FROM points WHERE rowid > ?1 ORDER BY rowid LIMIT ?2");
+    s.reset().bind(1, cursor).bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+    std::vector<sequenced_point> out;
+    while (s.step()) out.push_back(sequenced_point{s.i64(0), point{s.i64(1), s.real(2), s.real(3)}, s.i64(4)});
+    return out;
+  }
+  std::vector<series_name> series_names(const std::vector<std::int64_t>& sids) override {
+    auto& s = stmt("SELECT s.sid, r.id, s.key FROM series s JOIN runs r ON r.rid = s.rid"
+                   " WHERE s.sid IN (SELECT value FROM json_each(?1))");
+    s.reset().bind(1, nlohmann::json(sids).dump());
+    std::vector<series_name> out;
+    while (s.step()) out.push_back(series_name{s.i64(0), s.text(1), s.text(2)});
+    return out;
+  }
+  std::int64_t newest_point_seq() override {
+    auto& s = stmt("SELECT max(rowid) FROM points");
+    s.reset();
+    std::int64_t v = s.step() ? s.i64(0) : 0;
+    s.reset();
+    return v;
+  }
   std::vector<sequenced_point> read_points_after(std::int64_t sid, std::int64_t cursor,
                                                  std::size_t limit) override {
-    auto& s = stmt("SELECT rowid, step, time, value FROM points WHERE sid = ?1 AND rowid > ?2"
-                   " ORDER BY rowid LIMIT ?3");
+    // Two plans. A live viewer's cursor is recent: walk the rowid range after it (only rows
+    // written since, of every series), skipping other series ("+sid" keeps the planner off
+    // the sid index, which would visit every point of the series). A cursor far behind (or
+    // 0) reads the series through its index and sorts by rowid instead.
+    std::int64_t newest = newest_point_seq();
+    constexpr std::int64_t recent = 200'000;  // rows behind the newest that a walk may visit
+    auto& s = cursor > 0 && newest - cursor <= recent
+                  ? stmt("SELECT rowid, step, time, value FROM points WHERE rowid > ?2 AND +sid = ?1"
+                         " ORDER BY rowid LIMIT ?3")
+                  : stmt("SELECT rowid, step, time, value FROM points WHERE sid = ?1 AND rowid > ?2"
+                         " ORDER BY rowid LIMIT ?3");
     s.reset().bind(1, sid).bind(2, cursor).bind(3, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
     std::vector<sequenced_point> out;
-    while (s.step()) out.push_back(sequenced_point{s.i64(0), point{s.i64(1), s.real(2), s.real(3)}});
+    while (s.step()) out.push_back(sequenced_point{s.i64(0), point{s.i64(1), s.real(2), s.real(3)}, sid});
     return out;
   }
 
