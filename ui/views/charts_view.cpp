@@ -93,6 +93,14 @@ void viewer::draw_charts_toolbar() {
   ImGui::InputTextWithHint("##search", chart_.search_regex ? "search keys (regex)" : "search keys", &chart_.search);
   next_item(70);
   ImGui::Checkbox("regex", &chart_.search_regex);
+  search_error_.clear();
+  if (chart_.search_regex && !chart_.search.empty()) {
+    try {
+      std::regex check(chart_.search);
+    } catch (const std::regex_error& e) {
+      search_error_ = e.what();
+    }
+  }
   next_item(150);
   ImGui::SetNextItemWidth(150);
   const char* axes[] = {"x: step", "x: relative time", "x: wall time"};
@@ -263,6 +271,8 @@ void viewer::draw_charts_view() {
     range_axis_ = chart_.axis;
   }
   draw_charts_toolbar();
+  if (!search_error_.empty())
+    ImGui::TextColored(widgets::colors().error, "search: %s (showing substring matches)", search_error_.c_str());
   const float panel_w = 250;
   ImGui::BeginChild("selected_runs", ImVec2(panel_w, 0), true);
   draw_selected_runs_panel();

@@ -11,6 +11,12 @@
 
 namespace tracker::ui {
 
+namespace {
+// ImGui 1.86 indexes io.KeysDown by the backend's key codes; the app's backend is GLFW, whose
+// GLFW_KEY_F5 is 294 (views do not include GLFW).
+constexpr int key_f5 = 294;
+}  // namespace
+
 viewer::viewer(data_feed& feed, const app_options& opts) : feed_(feed), opts_(opts), view_(opts.view) {
   chart_.axis = opts.axis;
   chart_.smoothing = static_cast<float>(opts.smoothing);
@@ -150,6 +156,10 @@ void viewer::draw_status_bar() {
   for (const run_row& r : cat.runs) live += r.live();
   animating_ = live > 0;
   ImGui::Separator();
+  // F5 (or the button) reads the store now instead of at the next poll.
+  if (ImGui::SmallButton("refresh") || ImGui::IsKeyPressed(key_f5, false)) feed_.refresh_now();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("read the store now (F5); it is also polled every second");
+  ImGui::SameLine();
   ImGui::TextDisabled("%s", opts_.store.c_str());
   ImGui::SameLine();
   ImGui::TextDisabled("|  %zu runs  |  %zu selected", cat.runs.size(), sel_.size());
