@@ -125,6 +125,21 @@ TEST_CASE("views: the charts view asks for the selected runs' series and draws o
   for (const auto& c : v.drawn_charts())
     if (c.key == "train/loss") CHECK(c.lines == 2);  // cnn, mlp
 
+  // Search: substring, then a regular expression; sections follow the key prefixes.
+  v.charts().group = chart_settings::grouping::none;
+  v.charts().search = "accuracy";
+  run_frames(ui, v, feed, 2);
+  REQUIRE(v.drawn_charts().size() == 1);
+  CHECK(v.drawn_charts()[0].key == "val/accuracy");
+  v.charts().search = "^(train|val)/loss$";
+  v.charts().search_regex = true;
+  run_frames(ui, v, feed, 2);
+  std::set<std::string> found;
+  for (const auto& c : v.drawn_charts()) found.insert(c.key);
+  CHECK(found == std::set<std::string>{"train/loss", "val/loss"});
+  v.charts().search.clear();
+  v.charts().search_regex = false;
+
   // Every x-axis and log y draw without trouble.
   for (x_axis a : {x_axis::relative, x_axis::wall, x_axis::step}) {
     v.charts().axis = a;

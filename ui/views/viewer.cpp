@@ -53,9 +53,8 @@ void viewer::apply_initial_selection() {
     std::string why;
     auto id = cat.resolve(ref, &why);
     if (!id) {
-      // An empty store with no --runs is not an error interactively: there is nothing to select.
-      if (!(opts_.runs.empty() && cat.runs.empty())) fatal_ = "--runs " + ref + ": " + why;
-      else fatal_ = "the store has no runs";
+      // Interactively this is a note in the status bar; screenshot mode exits 2 with it.
+      fatal_ = cat.runs.empty() ? "the store has no runs" : "--runs " + ref + ": " + why;
       continue;
     }
     ids.push_back(*id);
