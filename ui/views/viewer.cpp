@@ -44,6 +44,12 @@ std::uint32_t viewer::color_of(const std::string& run_id) const {
 }
 
 void viewer::apply_initial_selection() {
+  // A store that had no runs when it opened: select the first run that appears.
+  if (initial_selection_done_ && snap_->loaded && opts_.runs.empty() && sel_.empty() &&
+      fatal_ == "the store has no runs" && !snap_->cat->runs.empty()) {
+    fatal_.clear();
+    initial_selection_done_ = false;
+  }
   if (initial_selection_done_ || !snap_->loaded) return;
   initial_selection_done_ = true;
   const catalog& cat = *snap_->cat;
