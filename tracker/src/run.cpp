@@ -9,7 +9,7 @@
 #include "process_hooks.hpp"
 #include "system_info.hpp"
 #include "validate.hpp"
-#include "writer.hpp"
+#include "write_session.hpp"
 
 #include <atomic>
 #include <cctype>
@@ -23,15 +23,14 @@
 namespace tracker {
 
 
+// The caller-side state of a run: step counting and the closed flag, over the write session
+// that every front end uses (write_session.hpp).
 class run_state {
  public:
-  std::shared_ptr<detail::writer> writer;
-  std::shared_ptr<detail::run_channel> channel;  // this run's queue, policy and counters
-  store::run_record record;
-  std::string store_dir;
+  explicit run_state(detail::write_session s) : session(std::move(s)) {}
+  detail::write_session session;
   std::atomic<std::int64_t> next_step{0};
   std::atomic<bool> closed{false};
-  std::atomic<std::uint64_t> lost_reported{0};  // lost points already reported by flush()
   int uncaught_at_init = 0;
 
   // The step for a log call: explicit steps move the auto-step past them. Saturates at
@@ -51,12 +50,10 @@ class run_state {
   }
 
   void push(std::uint32_t key, double value, std::int64_t step, double time) noexcept {
-    writer->enqueue(*channel, detail::record{key, 0, step, value, time});
+    session.enqueue(key, step, value, time);
   }
 
-  void count_rejected(std::uint64_t n = 1) noexcept {
-    channel->rejected_unqueued.fetch_add(n, std::memory_order_relaxed);
-  }
+  void count_rejected(std::uint64_t n = 1) noexcept { session.count_rejected(n); }
 
   // After finish() values are counted as rejected; the writer reports them (no lock here).
   bool accepting(std::size_t values = 1) noexcept {
@@ -66,21 +63,21 @@ class run_state {
   }
 
   void require_open() const {
-    if (closed.load()) throw error(error_code::run_closed, "run " + record.id + " is finished; resume it to change it");
+    if (closed.load())
+      throw error(error_code::run_closed, "run " + session.record().id + " is finished; resume it to change it");
   }
 
   // True when everything up to now is committed and no point was lost since the last call.
   bool flush(std::chrono::milliseconds timeout) noexcept {
-    auto outcome = writer->flush(*channel, timeout);
-    std::uint64_t before = lost_reported.exchange(outcome.lost);
-    return outcome.completed && outcome.lost == before;
+    auto outcome = session.flush(timeout);
+    return session.take_lost_news(outcome.lost) == 0 && outcome.completed;
   }
 
   bool close(run_status status, const std::string& reason) noexcept {
     if (closed.exchange(true)) return true;
-    channel->closed.store(true);
-    bool recorded = writer->close_run(channel, status, reason, std::chrono::seconds(30));
-    return recorded && channel->lost() == 0;
+    session.mark_closing();
+    bool recorded = session.close(status, reason, std::chrono::seconds(30));
+    return recorded && session.lost() == 0;
   }
 };
 
@@ -149,14 +146,9 @@ run init(const options& opts) {
     rec.git_branch = git.branch;
   }
 
-  auto state = std::make_shared<run_state>();
-  state->writer = detail::writer::for_store(dir, opts.lock_timeout);
   detail::install_process_hooks(opts.handle_signals);
-  auto opened = state->writer->open_run(req);
-  state->channel = std::move(opened.channel);
-  state->record = std::move(opened.record);
-  state->store_dir = state->writer->store_dir();
-  state->next_step.store(opened.max_step + 1);
+  auto state = std::make_shared<run_state>(detail::write_session::open(dir, req));
+  state->next_step.store(state->session.max_step() + 1);
   state->uncaught_at_init = std::uncaught_exceptions();
   return run(std::move(state));
 }
@@ -179,10 +171,10 @@ run::~run() {
     finish();
 }
 
-const std::string& run::id() const { return require(state_).record.id; }
-const std::string& run::name() const { return require(state_).record.name; }
-const std::string& run::project() const { return require(state_).record.project; }
-const std::string& run::store_dir() const { return require(state_).store_dir; }
+const std::string& run::id() const { return require(state_).session.record().id; }
+const std::string& run::name() const { return require(state_).session.record().name; }
+const std::string& run::project() const { return require(state_).session.record().project; }
+const std::string& run::store_dir() const { return require(state_).session.store_dir(); }
 
 void run::log(std::initializer_list<metric> values, std::optional<std::int64_t> step) noexcept {
   log(std::span<const metric>(values.begin(), values.size()), step);
@@ -238,7 +230,7 @@ void run::log_object(std::string_view key, std::string_view kind, nlohmann::json
     o.step = step ? *step : std::max<std::int64_t>(0, state_->next_step.load() - 1);
     if (step) state_->take_step(step);
     o.time = coarse_now();
-    state_->writer->post_object(state_->channel, std::move(o), std::move(body));
+    state_->session.log_object(std::move(o), std::move(body));
   } catch (...) {
     report_error("out of memory while logging an object");
   }
@@ -256,8 +248,8 @@ std::string run::log_media(std::string_view relative_path, std::vector<std::uint
       state_->count_rejected();
       return {};
     }
-    std::string stored = "media/" + state_->record.id + "/" + p.lexically_normal().string();
-    state_->writer->post_media(state_->channel, p.lexically_normal().string(), std::move(bytes));
+    std::string stored = "media/" + state_->session.record().id + "/" + p.lexically_normal().string();
+    state_->session.log_media(p.lexically_normal().string(), std::move(bytes));
     return stored;
   } catch (...) {
     report_error("could not queue media file \"" + std::string(relative_path) + "\"");
@@ -268,45 +260,45 @@ std::string run::log_media(std::string_view relative_path, std::vector<std::uint
 void run::set_config(const nlohmann::json& values) {
   auto& s = require(state_);
   s.require_open();
-  s.writer->set_config(s.channel, detail::flatten_config(values));
+  s.session.set_config(detail::flatten_config(values));
 }
 
 void run::define_metric(std::string_view key, goal g) {
   auto& s = require(state_);
   s.require_open();
   if (auto problem = detail::key_problem(key)) throw error(error_code::invalid_argument, *problem);
-  s.writer->define_metric(s.channel, std::string(key), g);
+  s.session.define_metric(std::string(key), g);
 }
 
 void run::add_tags(const std::vector<std::string>& tags) {
   auto& s = require(state_);
   s.require_open();
   for (const auto& t : tags) detail::check_tag(t);
-  s.writer->change_tags(s.channel, tags, {});
+  s.session.change_tags(tags, {});
 }
 
 void run::remove_tags(const std::vector<std::string>& tags) {
   auto& s = require(state_);
   s.require_open();
-  s.writer->change_tags(s.channel, {}, tags);
+  s.session.change_tags({}, tags);
 }
 
 void run::set_note(std::string_view note) {
   auto& s = require(state_);
   s.require_open();
   detail::check_note(note);
-  s.writer->set_note(s.channel, std::string(note));
+  s.session.set_note(std::string(note));
 }
 
 bool run::flush(std::chrono::milliseconds timeout) noexcept { return state_ && state_->flush(timeout); }
 
 std::vector<metric_summary> run::summary() {
   auto& s = require(state_);
-  return s.writer->summaries(s.channel);
+  return s.session.summaries();
 }
 
 writer_stats run::stats() const noexcept {
-  return state_ ? state_->writer->stats(*state_->channel) : writer_stats{};
+  return state_ ? state_->session.stats() : writer_stats{};
 }
 
 bool run::finish() noexcept { return !state_ || state_->close(run_status::finished, ""); }

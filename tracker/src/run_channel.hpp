@@ -78,6 +78,7 @@ class run_channel {
   std::atomic<std::uint64_t> rejected_queued{0};  // strict-step violations, unknown keys
   std::atomic<std::uint64_t> failed{0};           // lost to write errors after retries
   std::atomic<bool> closed{false};                // the end of the run is being recorded
+  std::atomic<std::uint64_t> lost_reported{0};    // lost points the front end was told about
 
   // Points this run lost against its policy's promise: write failures, and block waits that
   // gave up. flush() and finish() report these (drops under drop_* policies are by choice).
@@ -100,6 +101,7 @@ class run_channel {
   bool open = true;
   bool strict_steps = false;
   double heartbeat_interval = 10;
+  bool writer_heartbeats = true;  // false: the front end calls heartbeat() (a remote client)
   std::vector<std::unique_ptr<series_cache>> by_key;  // indexed by interned key id
   // Overload reporting: what was already reported.
   std::uint64_t reported_dropped = 0;

@@ -135,6 +135,11 @@ std::vector<metric_summary> writer::summaries(const std::shared_ptr<run_channel>
   return core_->call([core, run] { return core->summaries(*run); }, run->setup_timeout);
 }
 
+void writer::heartbeat(const std::shared_ptr<run_channel>& run) {
+  auto core = core_.get();
+  core_->call([core, run] { core->heartbeat(*run); }, run->setup_timeout);
+}
+
 bool writer::close_run(const std::shared_ptr<run_channel>& run, run_status status, const std::string& reason,
                        std::chrono::milliseconds timeout) noexcept {
   try {

@@ -42,6 +42,9 @@ struct run_request {
   backpressure on_full = backpressure::block;
   std::chrono::milliseconds max_block{30000};
   std::chrono::milliseconds lock_timeout{30000};  // bound of this and later setup calls
+  // true: the writer beats for the run while it is open (the run lives in this process);
+  // false: the front end calls heartbeat() when its client shows signs of life.
+  bool writer_heartbeats = true;
 };
 
 struct opened_run {
@@ -90,6 +93,7 @@ class writer {
                    const std::vector<std::string>& remove);
   void set_note(const std::shared_ptr<run_channel>& run, const std::string& note);
   std::vector<metric_summary> summaries(const std::shared_ptr<run_channel>& run);
+  void heartbeat(const std::shared_ptr<run_channel>& run);
 
   // Records the end of a run after draining its points; later points of the run are rejected.
   // False if that was not committed within the timeout (it still happens later, when the

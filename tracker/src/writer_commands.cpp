@@ -85,6 +85,7 @@ opened_run writer_core::open_run(const run_request& req) {
   run->id = rec.id;
   run->strict_steps = req.strict_steps;
   run->heartbeat_interval = rec.heartbeat_interval;
+  run->writer_heartbeats = req.writer_heartbeats;
   runs_.push_back(run);
   out.channel = std::move(run);
   return out;
@@ -130,6 +131,13 @@ std::vector<metric_summary> writer_core::summaries(run_channel& run) {
   for (auto& s : backend_->list_series(run.rid))
     if (s.summary.count > 0) out.push_back(s.summary);
   return out;
+}
+
+void writer_core::heartbeat(run_channel& run) {
+  require_open(run);
+  store::write_transaction t(*backend_);
+  backend_->touch_heartbeats({run.rid}, now_seconds());
+  t.commit();
 }
 
 void writer_core::close_run(run_channel& run, run_status status, const std::string& reason) {

@@ -127,6 +127,7 @@ class writer_core : public std::enable_shared_from_this<writer_core> {
   void change_tags(run_channel& run, const std::vector<std::string>& add, const std::vector<std::string>& remove);
   void set_note(run_channel& run, const std::string& note);
   std::vector<metric_summary> summaries(run_channel& run);
+  void heartbeat(run_channel& run);
   void close_run(run_channel& run, run_status status, const std::string& reason);
   void close_all_runs(run_status status, const std::string& reason);
   void insert_object(run_channel& run, object_record& o, const nlohmann::json& body);

@@ -219,13 +219,13 @@ std::string writer_core::busy_hint() const {
 void writer_core::heartbeat_if_due() {
   double interval = std::numeric_limits<double>::infinity();
   for (auto& run : runs_)
-    if (run->open) interval = std::min(interval, run->heartbeat_interval);
+    if (run->open && run->writer_heartbeats) interval = std::min(interval, run->heartbeat_interval);
   auto now = std::chrono::steady_clock::now();
   if (std::isinf(interval) || now - last_heartbeat_ < std::chrono::duration<double>(interval)) return;
   last_heartbeat_ = now;
   std::vector<std::int64_t> rids;
   for (auto& run : runs_)
-    if (run->open) rids.push_back(run->rid);
+    if (run->open && run->writer_heartbeats) rids.push_back(run->rid);
   try {
     store::write_transaction t(*backend_);
     backend_->touch_heartbeats(rids, now_seconds());

@@ -325,11 +325,10 @@ void classification_evaluator::log_to(run& r, std::string_view prefix, std::int6
     }
     metrics::log_table(r, slash + "misclassified", t, step);
   } catch (const std::exception& e) {
-    // The core's error channel (rate-limited handler) is not public; stderr is the fallback.
-    std::fprintf(stderr, "tracker::torch: log_to(\"%.*s\") failed: %s\n", static_cast<int>(prefix.size()),
-                 prefix.data(), e.what());
+    // Through the user's error handler (rate-limited), never into the training loop.
+    tracker::report_error("tracker::torch: log_to(\"" + std::string(prefix) + "\") failed: " + e.what());
   } catch (...) {
-    std::fprintf(stderr, "tracker::torch: log_to failed with an unknown exception\n");
+    tracker::report_error("tracker::torch: log_to failed with an unknown exception");
   }
 }
 
