@@ -104,7 +104,9 @@ void bench_catalog(const std::string& dir) {
       tracker::options o = quiet(store);
       o.project = r % 3 == 0 ? "fashion" : (r % 3 == 1 ? "mnist" : "cifar");
       o.name = "run-" + std::to_string(r);
-      o.config = {{"lr", 1e-4 * double(1 + r % 10)}, {"batch", 32 << (r % 3)}, {"model", r % 2 ? "cnn" : "mlp"}};
+      o.config = {{"lr", 1e-4 * double(1 + r % 10)},
+                  {"batch", 32 << (r % 3)},
+                  {"model", r % 2 ? "cnn" : "mlp"}};
       o.tags = {r % 2 ? "cnn" : "mlp", "t" + std::to_string(r % 7)};
       tracker::run run = tracker::init(o);
       for (int step = 0; step < 5; ++step)
@@ -127,22 +129,38 @@ void bench_catalog(const std::string& dir) {
   ui.frame(v);
   ui.frame(v);  // the table applies its sort specs on the first frame it is drawn
   double t_table = now_s();
-  std::printf("(a) open store + catalog (1,000 runs, 20,000 summaries): %.0f ms; + first frames (table drawn, "
-              "sorted): %.0f ms total   [target <= 1000 ms]\n",
-              (t_loaded - t_open) * 1e3, (t_table - t_open) * 1e3);
+  std::printf(
+      "(a) open store + catalog (1,000 runs, 20,000 summaries): %.0f ms; + first frames (table "
+      "drawn, "
+      "sorted): %.0f ms total   [target <= 1000 ms]\n",
+      (t_loaded - t_open) * 1e3, (t_table - t_open) * 1e3);
   const catalog& cat = *feed.latest()->cat;
   std::vector<double> sorts;
   for (int i = 0; i < 10; ++i) {
     std::vector<std::size_t> order(cat.runs.size());
     std::iota(order.begin(), order.end(), 0);
     double s0 = now_s();
-    sort_rows(order, cat, {{column(column_kind::metric, "m/metric" + std::to_string(i)), i % 2 == 0}});
+    sort_rows(order, cat,
+              {{column(column_kind::metric, "m/metric" + std::to_string(i)), i % 2 == 0}});
     sorts.push_back(now_s() - s0);
   }
   std::printf("(a) sort 1,000 rows by a metric column: median %.2f ms\n", median(sorts) * 1e3);
-  const char* keystrokes[] = {"c", "cn", "cnn", "cnn ", "cnn t", "cnn t3", "cnn t3 m/metric1>", "cnn t3 m/metric1>0",
-                              "cnn t3 m/metric1>0.", "cnn t3 m/metric1>0.2", "status:finished", "config.lr=0.0003",
-                              "project:mnist tag:t1", "run-9", "run-99", "run-999"};
+  const char* keystrokes[] = {"c",
+                              "cn",
+                              "cnn",
+                              "cnn ",
+                              "cnn t",
+                              "cnn t3",
+                              "cnn t3 m/metric1>",
+                              "cnn t3 m/metric1>0",
+                              "cnn t3 m/metric1>0.",
+                              "cnn t3 m/metric1>0.2",
+                              "status:finished",
+                              "config.lr=0.0003",
+                              "project:mnist tag:t1",
+                              "run-9",
+                              "run-99",
+                              "run-999"};
   std::vector<double> filter_ms;
   for (int rep = 0; rep < 3; ++rep)
     for (const char* k : keystrokes) {
@@ -151,13 +169,16 @@ void bench_catalog(const std::string& dir) {
       ui.frame(v);
       filter_ms.push_back((now_s() - s0) * 1e3);
     }
-  std::printf("(a) one filter keystroke (parse + re-filter 1,000 runs + a frame): median %.2f ms, max %.2f ms   "
-              "[target <= 16 ms]\n",
-              median(filter_ms), *std::max_element(filter_ms.begin(), filter_ms.end()));
+  std::printf(
+      "(a) one filter keystroke (parse + re-filter 1,000 runs + a frame): median %.2f ms, max %.2f "
+      "ms   "
+      "[target <= 16 ms]\n",
+      median(filter_ms), *std::max_element(filter_ms.begin(), filter_ms.end()));
   std::printf("(a) RSS after the catalog: %.0f MB\n", rss_mb());
 }
 
-// ---- (b) frame CPU -------------------------------------------------------------------------------
+// ---- (b) frame CPU
+// -------------------------------------------------------------------------------
 
 // Serves a fixed snapshot: 25 runs x 8 keys of 1M points each, folded into the loader's bucket
 // lists in memory exactly as a series read from the store is.
@@ -205,7 +226,8 @@ class synthetic_feed final : public data_feed {
             seed = seed * 6364136223846793005ull + 1442695040888963407ull;
             double noise = double(seed >> 40) / double(1 << 24) - 0.5;
             pts[i] = {step, 1.7e9 + double(step) * 0.01,
-                      2.0 * std::exp(-double(step) / double(points) * (3 + r % 5)) + 0.1 * noise + 0.05 * k};
+                      2.0 * std::exp(-double(step) / double(points) * (3 + r % 5)) + 0.1 * noise +
+                          0.05 * k};
           }
           s->overview.append(pts);
         }
@@ -225,7 +247,8 @@ void bench_frames(std::int64_t points) {
   const int runs = 25, keys = 8;
   double t0 = now_s();
   synthetic_feed feed(runs, keys, points);
-  std::printf("(b) built %d series of %lld points in memory in %.1f s\n", runs * keys, (long long)points, now_s() - t0);
+  std::printf("(b) built %d series of %lld points in memory in %.1f s\n", runs * keys,
+              (long long)points, now_s() - t0);
   headless ui(2400, 1400);  // 4 columns x 2 rows: all 8 charts on screen
   app_options opts;
   opts.view = view_id::charts;
@@ -240,17 +263,20 @@ void bench_frames(std::int64_t points) {
     ImGuiIO& io = ImGui::GetIO();
     if (hover && !v.drawn_charts().empty()) {
       const auto& r = v.drawn_charts()[0].result;
-      io.MousePos = ImVec2(float((r.plot_min_x + r.plot_max_x) / 2), float((r.plot_min_y + r.plot_max_y) / 2));
+      io.MousePos = ImVec2(float((r.plot_min_x + r.plot_max_x) / 2),
+                           float((r.plot_min_y + r.plot_max_y) / 2));
     } else {
       io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
     }
     std::vector<double> cpu;
     for (int i = 0; i < 200; ++i) cpu.push_back(ui.frame(v, &vtx));
     double med = median(cpu);
-    std::printf("(b) frame CPU, %zu charts x %d runs x %lld points%s: median %.2f ms, p95 %.2f ms; %d vertices, "
-                "%.1f ns per vertex   [target <= 8 ms]\n",
-                on_screen, runs, (long long)points, hover ? " (hover: crosshair + 25-row tooltip)" : "", med * 1e3,
-                pct(cpu, 95) * 1e3, vtx, med * 1e9 / double(std::max(1, vtx)));
+    std::printf(
+        "(b) frame CPU, %zu charts x %d runs x %lld points%s: median %.2f ms, p95 %.2f ms; %d "
+        "vertices, "
+        "%.1f ns per vertex   [target <= 8 ms]\n",
+        on_screen, runs, (long long)points, hover ? " (hover: crosshair + 25-row tooltip)" : "",
+        med * 1e3, pct(cpu, 95) * 1e3, vtx, med * 1e9 / double(std::max(1, vtx)));
   }
   // Same, smoothing changed every frame: make_plot + EMA of all 200 series each frame.
   std::vector<double> cpu;
@@ -258,15 +284,19 @@ void bench_frames(std::int64_t points) {
     v.charts().smoothing = 0.5f + 0.01f * float(i);
     cpu.push_back(ui.frame(v, &vtx));
   }
-  std::printf("(b) frame CPU while the smoothing slider moves (every plot rebuilt and refolded): median %.2f ms\n",
-              median(cpu) * 1e3);
+  std::printf(
+      "(b) frame CPU while the smoothing slider moves (every plot rebuilt and refolded): median "
+      "%.2f ms\n",
+      median(cpu) * 1e3);
   std::size_t held = 0;
-  for (auto& [id, s] : feed.latest()->series) held += s->overview.buckets.size() * sizeof(span_bucket);
-  std::printf("(b) series data held: %.1f MB for %lld stored points; RSS %.0f MB\n", double(held) / 1e6,
-              (long long)(points * runs * keys), rss_mb());
+  for (auto& [id, s] : feed.latest()->series)
+    held += s->overview.buckets.size() * sizeof(span_bucket);
+  std::printf("(b) series data held: %.1f MB for %lld stored points; RSS %.0f MB\n",
+              double(held) / 1e6, (long long)(points * runs * keys), rss_mb());
 }
 
-// ---- (c) live refresh -------------------------------------------------------------------------------
+// ---- (c) live refresh
+// -------------------------------------------------------------------------------
 
 void bench_live(const std::string& dir, std::int64_t n) {
   for (std::int64_t len : {std::int64_t(100000), n}) {
@@ -277,7 +307,8 @@ void bench_live(const std::string& dir, std::int64_t n) {
     tracker::run run = tracker::init(o);
     tracker::key_handle k = run.key("train/loss");
     double t0 = now_s();
-    for (std::int64_t i = 0; i < len; ++i) run.log(k, 1.0 + 0.5 * std::sin(double(i) * 1e-3) + (i == len / 3 ? 40.0 : 0.0), i);
+    for (std::int64_t i = 0; i < len; ++i)
+      run.log(k, 1.0 + 0.5 * std::sin(double(i) * 1e-3) + (i == len / 3 ? 40.0 : 0.0), i);
     run.flush();
     double wrote = now_s() - t0;
     double rss0 = rss_mb();
@@ -302,14 +333,16 @@ void bench_live(const std::string& dir, std::int64_t n) {
     auto s = feed.latest()->find(run.id(), "train/loss");
     double spike = 0;
     for (const auto& b : s->overview.buckets) spike = std::max(spike, b.max);
-    std::printf("(c) series of %lld points (written in %.1f s): first load %.1f ms (%llu buckets, %llu points read); "
-                "refresh with 1,000 new points: median %.2f ms, p95 %.2f ms, %.0f points read per refresh; "
-                "%zu buckets held (%.0f KB), spike %s; RSS %.0f -> %.0f MB\n",
-                (long long)len, wrote, load * 1e3, (unsigned long long)base.buckets_read,
-                (unsigned long long)base.points_read, median(refresh) * 1e3, pct(refresh, 95) * 1e3,
-                double(read) / 20.0, s->overview.buckets.size(),
-                double(s->overview.buckets.size() * sizeof(span_bucket)) / 1024.0, spike >= 40 ? "kept" : "LOST",
-                rss0, rss_mb());
+    std::printf(
+        "(c) series of %lld points (written in %.1f s): first load %.1f ms (%llu buckets, %llu "
+        "points read); "
+        "refresh with 1,000 new points: median %.2f ms, p95 %.2f ms, %.0f points read per refresh; "
+        "%zu buckets held (%.0f KB), spike %s; RSS %.0f -> %.0f MB\n",
+        (long long)len, wrote, load * 1e3, (unsigned long long)base.buckets_read,
+        (unsigned long long)base.points_read, median(refresh) * 1e3, pct(refresh, 95) * 1e3,
+        double(read) / 20.0, s->overview.buckets.size(),
+        double(s->overview.buckets.size() * sizeof(span_bucket)) / 1024.0,
+        spike >= 40 ? "kept" : "LOST", rss0, rss_mb());
     run.finish();
   }
 }
@@ -321,9 +354,12 @@ int main(int argc, char** argv) {
   std::int64_t n = 10'000'000, frame_points = 1'000'000;
   bool quick = false;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
-    else if (!std::strcmp(argv[i], "--series") && i + 1 < argc) n = std::atoll(argv[++i]);
-    else if (!std::strcmp(argv[i], "--quick")) quick = true;
+    if (!std::strcmp(argv[i], "--dir") && i + 1 < argc)
+      dir = argv[++i];
+    else if (!std::strcmp(argv[i], "--series") && i + 1 < argc)
+      n = std::atoll(argv[++i]);
+    else if (!std::strcmp(argv[i], "--quick"))
+      quick = true;
     else {
       std::fprintf(stderr, "usage: bench_ui [--dir DIR] [--series N] [--quick]\n");
       return 2;
@@ -331,9 +367,10 @@ int main(int argc, char** argv) {
   }
   if (quick) n = 1'000'000, frame_points = 100'000;
   fs::create_directories(dir);
-  std::printf("machine: %s, nproc %ld, %s; load %s\n", tracker_bench::proc_field("/proc/cpuinfo", "model name").c_str(),
-              sysconf(_SC_NPROCESSORS_ONLN), tracker_bench::proc_field("/proc/meminfo", "MemTotal").c_str(),
-              [] {
+  std::printf("machine: %s, nproc %ld, %s; load %s\n",
+              tracker_bench::proc_field("/proc/cpuinfo", "model name").c_str(),
+              sysconf(_SC_NPROCESSORS_ONLN),
+              tracker_bench::proc_field("/proc/meminfo", "MemTotal").c_str(), [] {
                 static char buf[64] = {};
                 FILE* f = std::fopen("/proc/loadavg", "r");
                 if (f) {

@@ -19,8 +19,9 @@ struct lcg {
   }
 };
 
-fixture_run log_training(const std::string& store, const std::string& name, const std::string& model, double lr,
-                         bool spike, bool fail, std::uint64_t seed) {
+fixture_run log_training(const std::string& store, const std::string& name,
+                         const std::string& model, double lr, bool spike, bool fail,
+                         std::uint64_t seed) {
   tracker::options o;
   o.store = store;
   o.id = "fx" + name;  // fixed ids: fixed colours, so screenshots compare with golden images
@@ -41,15 +42,22 @@ fixture_run log_training(const std::string& store, const std::string& name, cons
     double loss = 2.3 * std::exp(-speed * p) + floor_loss + 0.06 * rng.next();
     if (fail && step > 600) loss += (step - 600) * 0.01;
     if (spike && step == 1234) loss = 25.0;
-    double acc = 0.93 - (model == "cnn" ? 0.0 : 0.05) - 0.8 * std::exp(-speed * 1.2 * p) + 0.02 * rng.next();
+    double acc =
+        0.93 - (model == "cnn" ? 0.0 : 0.05) - 0.8 * std::exp(-speed * 1.2 * p) + 0.02 * rng.next();
     run.log({{"train/loss", loss}, {"train/acc", acc}}, step);
     if (step % 100 == 99)
-      run.log({{"val/loss", loss + 0.04 + 0.01 * rng.next()}, {"val/accuracy", acc - 0.015 + 0.005 * rng.next()}}, step);
-    if (step % 50 == 0) run.log({{"system/cpu_percent", 70 + 20 * rng.next()}, {"system/rss_mb", 400 + step * 0.05}}, step);
+      run.log({{"val/loss", loss + 0.04 + 0.01 * rng.next()},
+               {"val/accuracy", acc - 0.015 + 0.005 * rng.next()}},
+              step);
+    if (step % 50 == 0)
+      run.log({{"system/cpu_percent", 70 + 20 * rng.next()}, {"system/rss_mb", 400 + step * 0.05}},
+              step);
   }
   fixture_run r{run.id(), run.name()};
-  if (fail) run.fail("loss diverged");
-  else run.finish();
+  if (fail)
+    run.fail("loss diverged");
+  else
+    run.finish();
   return r;
 }
 

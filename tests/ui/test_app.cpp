@@ -21,9 +21,12 @@ tracker_test::process_result screenshot_of(const std::string& store, const std::
 }  // namespace
 
 TEST_CASE("tracker-ui: usage errors exit 2 with the message and the usage") {
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"--view", "bogus"}, {"--screenshot", "x.png"}, {"--smoothing", "2"}, {"--frobnicate"},
-        {"--x", "epochs"}, {"--width"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"--view", "bogus"},
+                                               {"--screenshot", "x.png"},
+                                               {"--smoothing", "2"},
+                                               {"--frobnicate"},
+                                               {"--x", "epochs"},
+                                               {"--width"}}) {
     auto r = run_process(TRACKER_UI_PATH, args);
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("tracker-ui: ") == 0);
@@ -34,7 +37,9 @@ TEST_CASE("tracker-ui: usage errors exit 2 with the message and the usage") {
   CHECK(help.out.find("--view runs|charts") != std::string::npos);
 }
 
-TEST_CASE("tracker-ui: a missing, empty, newer or damaged store exits 2 in screenshot mode, never crashes") {
+TEST_CASE(
+    "tracker-ui: a missing, empty, newer or damaged store exits 2 in screenshot mode, never "
+    "crashes") {
   tracker_test::temp_dir dir;
   const std::string png = dir.path() + "/out.png";
 
@@ -75,7 +80,8 @@ TEST_CASE("tracker-ui: a missing, empty, newer or damaged store exits 2 in scree
 TEST_CASE("tracker-ui: without a display the interactive mode says how to get a screenshot") {
   tracker_test::temp_dir dir;
   tracker_ui_test::make_fixture_store(dir.store());
-  auto r = run_process("/usr/bin/env", {"-u", "DISPLAY", "-u", "WAYLAND_DISPLAY", TRACKER_UI_PATH, "--store", dir.store()});
+  auto r = run_process("/usr/bin/env", {"-u", "DISPLAY", "-u", "WAYLAND_DISPLAY", TRACKER_UI_PATH,
+                                        "--store", dir.store()});
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("xvfb-run") != std::string::npos);
 }

@@ -32,7 +32,8 @@ tracker::options live_options(const std::string& store) {
   return o;
 }
 
-std::shared_ptr<const snapshot> wait_settled(loader& l, std::chrono::seconds limit = std::chrono::seconds(20)) {
+std::shared_ptr<const snapshot> wait_settled(
+    loader& l, std::chrono::seconds limit = std::chrono::seconds(20)) {
   auto until = std::chrono::steady_clock::now() + limit;
   for (;;) {
     auto s = l.latest();
@@ -101,13 +102,15 @@ TEST_CASE("live refresh: a long series grows by its new points, not by re-readin
   run.finish();
 }
 
-TEST_CASE("live refresh: a run that finishes, or whose process is killed, changes its status in place") {
+TEST_CASE(
+    "live refresh: a run that finishes, or whose process is killed, changes its status in place") {
   tracker_test::temp_dir dir;
   tracker::run run = tracker::init(live_options(dir.store()));
   run.log("train/loss", 1.0, 0);
   run.flush();
-  tracker_test::child_process child(TRACKER_TEST_LOGGER_PATH,
-                                    {dir.store(), "victim", "50", "--key", "train/loss", "--report-every", "50", "--no-finish"});
+  tracker_test::child_process child(
+      TRACKER_TEST_LOGGER_PATH,
+      {dir.store(), "victim", "50", "--key", "train/loss", "--report-every", "50", "--no-finish"});
   std::string line;
   REQUIRE(child.read_line(line, 20000));  // "logged 50": committed, still live
 
@@ -167,7 +170,8 @@ TEST_CASE("loader thread: publishes the catalog and the wanted series of the fix
   CHECK(s->cat->runs.front().info.name == "ramp");  // newest first
   l.want({series_want{runs[4].id, "train/loss"}, series_want{runs[5].id, "test/ramp"}});
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while ((!l.latest()->find(runs[5].id, "test/ramp") || !l.latest()->settled) && std::chrono::steady_clock::now() < until)
+  while ((!l.latest()->find(runs[5].id, "test/ramp") || !l.latest()->settled) &&
+         std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   auto ramp = l.latest()->find(runs[5].id, "test/ramp");
   REQUIRE(ramp);
@@ -180,14 +184,16 @@ TEST_CASE("loader thread: publishes the catalog and the wanted series of the fix
   CHECK(max == 25.0);  // the fixture's spike
 }
 
-// ---- bad stores ----------------------------------------------------------------------------------
+// ---- bad stores
+// ----------------------------------------------------------------------------------
 
 namespace {
 
 void set_user_version(const std::string& db, int v) {
   sqlite3* h = nullptr;
   REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(h, ("PRAGMA user_version=" + std::to_string(v)).c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(h, ("PRAGMA user_version=" + std::to_string(v)).c_str(), nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
   sqlite3_close(h);
 }
 

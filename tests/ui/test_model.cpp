@@ -16,9 +16,10 @@ using namespace tracker::ui;
 
 namespace {
 
-run_info make_run(const std::string& id, const std::string& name, const std::string& project, double created,
-                  run_status status = run_status::finished, std::vector<std::string> tags = {},
-                  const std::string& config = "{}", const std::string& note = "") {
+run_info make_run(const std::string& id, const std::string& name, const std::string& project,
+                  double created, run_status status = run_status::finished,
+                  std::vector<std::string> tags = {}, const std::string& config = "{}",
+                  const std::string& note = "") {
   run_info r;
   r.id = id;
   r.name = name;
@@ -32,7 +33,8 @@ run_info make_run(const std::string& id, const std::string& name, const std::str
   return r;
 }
 
-metric_summary make_summary(const std::string& key, double last, double min, double max, goal g = goal::none) {
+metric_summary make_summary(const std::string& key, double last, double min, double max,
+                            goal g = goal::none) {
   metric_summary m;
   m.key = key;
   m.last = last;
@@ -46,16 +48,20 @@ metric_summary make_summary(const std::string& key, double last, double min, dou
 // Four runs, newest first (as the store lists them).
 catalog sample_catalog() {
   std::vector<run_info> runs = {
-      make_run("d4", "cnn-wide", "fashion", 400, run_status::running, {"cnn", "wide"}, R"({"lr":0.001,"model":"cnn"})"),
-      make_run("c3", "mlp-small", "fashion", 300, run_status::failed, {"mlp"}, R"({"lr":0.01,"model":"mlp"})",
-               "Diverged after warmup"),
-      make_run("b2", "cnn-base", "mnist", 200, run_status::finished, {"cnn"}, R"({"lr":0.001,"model":"cnn"})"),
+      make_run("d4", "cnn-wide", "fashion", 400, run_status::running, {"cnn", "wide"},
+               R"({"lr":0.001,"model":"cnn"})"),
+      make_run("c3", "mlp-small", "fashion", 300, run_status::failed, {"mlp"},
+               R"({"lr":0.01,"model":"mlp"})", "Diverged after warmup"),
+      make_run("b2", "cnn-base", "mnist", 200, run_status::finished, {"cnn"},
+               R"({"lr":0.001,"model":"cnn"})"),
       make_run("a1", "baseline", "mnist", 100, run_status::crashed, {}, R"({"model":"linear"})"),
   };
   std::map<std::string, std::vector<metric_summary>> s;
-  s["d4"] = {make_summary("val/accuracy", 0.91, 0.5, 0.92, goal::maximize), make_summary("train/loss", 0.2, 0.18, 2.3, goal::minimize)};
+  s["d4"] = {make_summary("val/accuracy", 0.91, 0.5, 0.92, goal::maximize),
+             make_summary("train/loss", 0.2, 0.18, 2.3, goal::minimize)};
   s["c3"] = {make_summary("val/accuracy", 0.62, 0.4, 0.70, goal::maximize)};
-  s["b2"] = {make_summary("val/accuracy", 0.88, 0.5, 0.89, goal::maximize), make_summary("train/loss", 0.3, 0.28, 2.2, goal::minimize)};
+  s["b2"] = {make_summary("val/accuracy", 0.88, 0.5, 0.89, goal::maximize),
+             make_summary("train/loss", 0.3, 0.28, 2.2, goal::minimize)};
   return build_catalog(std::move(runs), std::move(s), 1);
 }
 
@@ -78,13 +84,13 @@ using strings = std::vector<std::string>;
 TEST_CASE("filter: free text matches name, id, project, tags and note, case-insensitively") {
   catalog cat = sample_catalog();
   CHECK(filtered(cat, "") == strings{"d4", "c3", "b2", "a1"});
-  CHECK(filtered(cat, "CNN") == strings{"d4", "b2"});        // names and tags
-  CHECK(filtered(cat, "mnist") == strings{"b2", "a1"});      // project
-  CHECK(filtered(cat, "c3") == strings{"c3"});               // id
-  CHECK(filtered(cat, "diverged") == strings{"c3"});         // note
-  CHECK(filtered(cat, "wide") == strings{"d4"});             // a tag only
-  CHECK(filtered(cat, "cnn base") == strings{"b2"});         // terms AND
-  CHECK(filtered(cat, "\"cnn-b\"") == strings{"b2"});        // quoted
+  CHECK(filtered(cat, "CNN") == strings{"d4", "b2"});    // names and tags
+  CHECK(filtered(cat, "mnist") == strings{"b2", "a1"});  // project
+  CHECK(filtered(cat, "c3") == strings{"c3"});           // id
+  CHECK(filtered(cat, "diverged") == strings{"c3"});     // note
+  CHECK(filtered(cat, "wide") == strings{"d4"});         // a tag only
+  CHECK(filtered(cat, "cnn base") == strings{"b2"});     // terms AND
+  CHECK(filtered(cat, "\"cnn-b\"") == strings{"b2"});    // quoted
   CHECK(filtered(cat, "nothing-like-this").empty());
 }
 
@@ -101,12 +107,14 @@ TEST_CASE("filter: tag:, status:, project: and the CLI's conditions combine with
   CHECK(filtered(cat, "config.lr=0.001") == strings{"d4", "b2"});
   CHECK(filtered(cat, "config.model=linear") == strings{"a1"});
   CHECK(filtered(cat, "config.lr!=0.001") == strings{"c3"});  // a missing key fails the condition
-  CHECK(filtered(cat, "val/accuracy>=0.85 config.lr=0.001 tag:cnn status:running") == strings{"d4"});
+  CHECK(filtered(cat, "val/accuracy>=0.85 config.lr=0.001 tag:cnn status:running") ==
+        strings{"d4"});
   CHECK(filtered(cat, "val/accuracy>=0.85 project:mnist") == strings{"b2"});
 }
 
 TEST_CASE("filter: a malformed term is an error message, never an exception") {
-  for (const char* bad : {"val/acc>=", ">=0.5", "val/acc>=abc", "status:sleeping", "tag:", "\"open quote"}) {
+  for (const char* bad :
+       {"val/acc>=", ">=0.5", "val/acc>=abc", "status:sleeping", "tag:", "\"open quote"}) {
     filter_parse_result r;
     REQUIRE_NOTHROW(r = parse_filter(bad));
     CHECK_FALSE(r.ok);
@@ -115,7 +123,8 @@ TEST_CASE("filter: a malformed term is an error message, never an exception") {
   CHECK(parse_filter("status:sleeping").error.find("running") != std::string::npos);
 }
 
-TEST_CASE("sort: numbers numerically, missing values last in both directions, ties keep newest first") {
+TEST_CASE(
+    "sort: numbers numerically, missing values last in both directions, ties keep newest first") {
   catalog cat = sample_catalog();
   std::vector<std::size_t> order = {0, 1, 2, 3};
   sort_spec by_acc{column(column_kind::metric, "val/accuracy"), true};
@@ -141,7 +150,9 @@ TEST_CASE("sort: several columns, the first is the primary key") {
   catalog cat = sample_catalog();
   std::vector<std::size_t> order = {0, 1, 2, 3};
   sort_rows(order, cat, {{column(column_kind::project), true}, {column(column_kind::name), false}});
-  CHECK(ids(cat, order) == strings{"c3", "d4", "b2", "a1"});  // fashion: mlp-small, cnn-wide; mnist: cnn-base, baseline
+  CHECK(
+      ids(cat, order) ==
+      strings{"c3", "d4", "b2", "a1"});  // fashion: mlp-small, cnn-wide; mnist: cnn-base, baseline
 }
 
 TEST_CASE("grouping: by project and by a config key, groups in order of their first row") {
@@ -165,13 +176,13 @@ TEST_CASE("selection: click, ctrl-click, shift-click and select all over the vis
   CHECK(s.ids() == std::set<std::string>{"c3"});
   s.click("a1", {.shift = true}, visible);  // range from the anchor
   CHECK(s.ids() == std::set<std::string>{"c3", "b2", "a1"});
-  s.click("b2", {.ctrl = true}, visible);   // toggle off
+  s.click("b2", {.ctrl = true}, visible);  // toggle off
   CHECK(s.ids() == std::set<std::string>{"c3", "a1"});
-  s.click("d4", {.ctrl = true}, visible);   // toggle on, new anchor
+  s.click("d4", {.ctrl = true}, visible);  // toggle on, new anchor
   CHECK(s.ids() == std::set<std::string>{"d4", "c3", "a1"});
   s.click("c3", {.shift = true}, visible);  // shift alone replaces with the range
   CHECK(s.ids() == std::set<std::string>{"d4", "c3"});
-  s.click("b2", {}, visible);               // plain click: only it
+  s.click("b2", {}, visible);  // plain click: only it
   CHECK(s.ids() == std::set<std::string>{"b2"});
   s.click("d4", {.shift = true, .ctrl = true}, visible);  // ctrl+shift adds the range
   CHECK(s.ids() == std::set<std::string>{"d4", "c3", "b2"});
@@ -185,9 +196,12 @@ TEST_CASE("selection: click, ctrl-click, shift-click and select all over the vis
   CHECK(s.ids() == std::set<std::string>{"c3", "a1"});
 }
 
-TEST_CASE("colours: a run keeps its colour across rebuilds and newer runs; the first 20 runs all differ") {
+TEST_CASE(
+    "colours: a run keeps its colour across rebuilds and newer runs; the first 20 runs all "
+    "differ") {
   std::vector<run_info> runs;
-  for (int i = 0; i < 20; ++i) runs.push_back(make_run("run" + std::to_string(i), "n", "p", 100.0 + i));
+  for (int i = 0; i < 20; ++i)
+    runs.push_back(make_run("run" + std::to_string(i), "n", "p", 100.0 + i));
   std::reverse(runs.begin(), runs.end());  // newest first
   catalog a = build_catalog(runs, {}, 1);
   std::set<std::uint32_t> distinct;
@@ -220,7 +234,8 @@ TEST_CASE("catalog: resolves ids, unique names and latest; ambiguous names are r
   CHECK_FALSE(build_catalog({}, {}, 0).resolve("latest"));
 }
 
-// ---- series --------------------------------------------------------------------------------------
+// ---- series
+// --------------------------------------------------------------------------------------
 
 namespace {
 
@@ -229,7 +244,8 @@ series_data series_from_points(std::int64_t n, std::size_t overview, std::int64_
   s.run_id = "r";
   s.key = "k";
   std::vector<point> pts;
-  for (std::int64_t i = 0; i < n; ++i) pts.push_back({i, 1000.0 + double(i), i == spike_at ? 1e6 : std::sin(double(i) * 0.01)});
+  for (std::int64_t i = 0; i < n; ++i)
+    pts.push_back({i, 1000.0 + double(i), i == spike_at ? 1e6 : std::sin(double(i) * 0.01)});
   s.overview.append(pts);
   s.overview.coarsen_to(overview);
   s.count = n;
@@ -268,7 +284,9 @@ TEST_CASE("bucket lists: appends and coarsening keep every min and max, so a spi
   CHECK(l.buckets[0].last == -2);
 }
 
-TEST_CASE("bucket requests: the overview serves zoomed-out charts; a zoom asks for about one bucket per pixel") {
+TEST_CASE(
+    "bucket requests: the overview serves zoomed-out charts; a zoom asks for about one bucket per "
+    "pixel") {
   // 1M points summarised by 2048 overview buckets (~488 steps each).
   series_data s = series_from_points(1000000, overview_target);
   REQUIRE(s.overview.buckets.size() <= overview_target);
@@ -285,7 +303,8 @@ TEST_CASE("bucket requests: the overview serves zoomed-out charts; a zoom asks f
   CHECK(p.to >= 114999);
   CHECK(p.from % 2500 == 0);
   // About one bucket per pixel over the visible part.
-  double per_px = double(p.max_buckets) * double(v.hi - v.lo + 1) / double(p.to - p.from + 1) / 800.0;
+  double per_px =
+      double(p.max_buckets) * double(v.hi - v.lo + 1) / double(p.to - p.from + 1) / 800.0;
   CHECK(per_px == Approx(1.0).margin(0.01));
   // A wider chart asks for proportionally more buckets.
   CHECK(plan_detail(s, v, 1600).max_buckets == Approx(2 * p.max_buckets).margin(2));
@@ -356,9 +375,9 @@ TEST_CASE("grouping: mean, population standard deviation, min and max across run
     for (auto [x, y] : xy) p.pts.push_back(plot_point{x, x, x, y, y, y, y});
     return p;
   };
-  plot_series a = line({{0, 1}, {10, 11}});  // y = x + 1
-  plot_series b = line({{0, 3}, {10, 3}});   // y = 3
-  plot_series c = line({{5, 8}, {10, 8}});   // starts at x = 5
+  plot_series a = line({{0, 1}, {10, 11}});                    // y = x + 1
+  plot_series b = line({{0, 3}, {10, 3}});                     // y = 3
+  plot_series c = line({{5, 8}, {10, 8}});                     // starts at x = 5
   group_line g = group_series({&a, &b, &c}, 0, 10, 3, false);  // x = 0, 5, 10
   REQUIRE(g.x == std::vector<double>{0, 5, 10});
   CHECK(g.n == std::vector<int>{2, 3, 3});
@@ -367,14 +386,18 @@ TEST_CASE("grouping: mean, population standard deviation, min and max across run
   CHECK(g.mean[1] == Approx(17.0 / 3));  // (6 + 3 + 8) / 3
   CHECK(g.min[1] == 3);
   CHECK(g.max[1] == 8);
-  CHECK(g.stddev[2] == Approx(std::sqrt((std::pow(11 - 22.0 / 3, 2) + std::pow(3 - 22.0 / 3, 2) + std::pow(8 - 22.0 / 3, 2)) / 3)));
+  CHECK(g.stddev[2] == Approx(std::sqrt((std::pow(11 - 22.0 / 3, 2) + std::pow(3 - 22.0 / 3, 2) +
+                                         std::pow(8 - 22.0 / 3, 2)) /
+                                        3)));
   CHECK(percentile({1, 2, 3, 4, 5}, 50) == 3);
   CHECK(percentile({0, 10}, 5) == Approx(0.5));
 }
 
 TEST_CASE("hover: the value at x is the last point at or before x") {
   plot_series p;
-  for (int i = 0; i < 5; ++i) p.pts.push_back(plot_point{double(i * 10), double(i * 10), double(i * 10), 0, 0, double(i), double(i) * 2});
+  for (int i = 0; i < 5; ++i)
+    p.pts.push_back(
+        plot_point{double(i * 10), double(i * 10), double(i * 10), 0, 0, double(i), double(i) * 2});
   CHECK(value_at(p, 25, false) == 2);
   CHECK(value_at(p, 25, true) == 4);
   CHECK(value_at(p, 30, false) == 3);
@@ -400,9 +423,9 @@ TEST_CASE("axis: ticks at 1-2-5 numbers, time steps on the clock, labels") {
 }
 
 TEST_CASE("options: the command-line contract and its usage errors") {
-  app_options o = parse_options({"--store", "S", "--screenshot", "a.png", "--view", "charts", "--runs", "a,latest",
-                                 "--keys", "train/loss", "--x", "wall", "--smoothing", "0.9", "--width", "1280",
-                                 "--height", "800"});
+  app_options o = parse_options({"--store", "S", "--screenshot", "a.png", "--view", "charts",
+                                 "--runs", "a,latest", "--keys", "train/loss", "--x", "wall",
+                                 "--smoothing", "0.9", "--width", "1280", "--height", "800"});
   CHECK(o.store == "S");
   CHECK(o.view == view_id::charts);
   CHECK(o.runs == strings{"a", "latest"});
@@ -413,9 +436,10 @@ TEST_CASE("options: the command-line contract and its usage errors") {
   CHECK(o.height == 800);
   CHECK(parse_options({}).view == view_id::runs);
   CHECK(view_names() == "runs|charts");
-  for (const strings& bad : {strings{"--view", "nope"}, strings{"--screenshot", "x.png"}, strings{"--smoothing", "1.5"},
-                             strings{"--x", "epoch"}, strings{"--width", "abc"}, strings{"--store"}, strings{"--bogus"},
-                             strings{"--runs", ","}})
+  for (const strings& bad :
+       {strings{"--view", "nope"}, strings{"--screenshot", "x.png"}, strings{"--smoothing", "1.5"},
+        strings{"--x", "epoch"}, strings{"--width", "abc"}, strings{"--store"}, strings{"--bogus"},
+        strings{"--runs", ","}})
     CHECK_THROWS_AS(parse_options(bad), std::invalid_argument);
   try {
     parse_options({"--view", "nope"});

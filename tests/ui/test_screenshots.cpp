@@ -26,7 +26,9 @@ namespace {
 struct image {
   int w = 0, h = 0;
   std::vector<unsigned char> rgb;  // 3 bytes per pixel, top row first
-  const unsigned char* at(int x, int y) const { return &rgb[(std::size_t(y) * std::size_t(w) + std::size_t(x)) * 3]; }
+  const unsigned char* at(int x, int y) const {
+    return &rgb[(std::size_t(y) * std::size_t(w) + std::size_t(x)) * 3];
+  }
 };
 
 image load_png(const std::string& path) {
@@ -65,7 +67,8 @@ tracker_test::process_result ui(const std::vector<std::string>& args) {
 TEST_CASE("screenshot: the runs view has the requested size and is not blank") {
   fixture fx;
   const std::string png = fx.dir.path() + "/runs.png";
-  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--view", "runs", "--width", "1280", "--height", "800"});
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--view", "runs", "--width", "1280",
+               "--height", "800"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   image img = load_png(png);
@@ -86,8 +89,9 @@ TEST_CASE("screenshot: the runs view has the requested size and is not blank") {
 TEST_CASE("screenshot: the known ramp's line is where the chart's axes put it") {
   fixture fx;
   const std::string png = fx.dir.path() + "/ramp.png", layout = fx.dir.path() + "/ramp.json";
-  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view", "charts", "--runs", "ramp",
-               "--keys", "test/ramp", "--smoothing", "0", "--width", "1280", "--height", "800"});
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view",
+               "charts", "--runs", "ramp", "--keys", "test/ramp", "--smoothing", "0", "--width",
+               "1280", "--height", "800"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   image img = load_png(png);
@@ -125,7 +129,8 @@ TEST_CASE("screenshot: the known ramp's line is where the chart's axes put it") 
   const int gx = int(px0), gy = int(py0), gw = int(px1 - px0), gh = int(py1 - py0);
   std::vector<unsigned char> crop(std::size_t(gw) * std::size_t(gh) * 3);
   for (int y = 0; y < gh; ++y)
-    std::memcpy(&crop[std::size_t(y) * std::size_t(gw) * 3], img.at(gx, gy + y), std::size_t(gw) * 3);
+    std::memcpy(&crop[std::size_t(y) * std::size_t(gw) * 3], img.at(gx, gy + y),
+                std::size_t(gw) * 3);
   if (std::getenv("TRACKER_UI_UPDATE_GOLDEN")) {
     REQUIRE(stbi_write_png(golden.c_str(), gw, gh, 3, crop.data(), gw * 3));
     WARN("golden image rewritten: " << golden);
@@ -154,7 +159,8 @@ TEST_CASE("screenshot: the charts view draws every selected run on each x-axis")
   for (const char* axis : {"step", "relative", "wall"}) {
     const std::string png = fx.dir.path() + "/charts-" + axis + ".png";
     auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--view", "charts", "--runs",
-                 "cnn-lr3e-3,cnn-lr1e-3,mlp-lr1e-3,mlp-lr3e-4,mlp-lr1e-2", "--x", axis, "--smoothing", "0.8"});
+                 "cnn-lr3e-3,cnn-lr1e-3,mlp-lr1e-3,mlp-lr3e-4,mlp-lr1e-2", "--x", axis,
+                 "--smoothing", "0.8"});
     INFO(axis << ": " << r.err);
     REQUIRE(r.exit_code == 0);
     image img = load_png(png);
@@ -174,8 +180,8 @@ TEST_CASE("screenshot: the charts view draws every selected run on each x-axis")
 
 TEST_CASE("screenshot: --runs naming no run exits 2 with a message") {
   fixture fx;
-  auto r = ui({"--store", fx.dir.store(), "--screenshot", fx.dir.path() + "/x.png", "--view", "charts", "--runs",
-               "no-such-run"});
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", fx.dir.path() + "/x.png", "--view",
+               "charts", "--runs", "no-such-run"});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("no-such-run") != std::string::npos);
   CHECK_FALSE(fs::exists(fx.dir.path() + "/x.png"));
@@ -185,7 +191,8 @@ TEST_CASE("screenshot: a store whose runs were all deleted exits 2 with 'no runs
   fixture fx;
   for (const auto& r : fx.runs) tracker::delete_run(fx.dir.store(), r.id);
   tracker::gc(fx.dir.store());
-  auto r = ui({"--store", fx.dir.store(), "--screenshot", fx.dir.path() + "/x.png", "--view", "runs"});
+  auto r =
+      ui({"--store", fx.dir.store(), "--screenshot", fx.dir.path() + "/x.png", "--view", "runs"});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("no runs") != std::string::npos);
 }
@@ -193,21 +200,43 @@ TEST_CASE("screenshot: a store whose runs were all deleted exits 2 with 'no runs
 TEST_CASE("screenshot: hovering a chart draws the crosshair and the values tooltip") {
   fixture fx;
   const std::string png = fx.dir.path() + "/hover.png", layout = fx.dir.path() + "/hover.json";
-  const std::vector<std::string> args = {"-a", "-s", "-screen 0 1600x1000x24", TRACKER_UI_PATH, "--store", fx.dir.store(),
-                                         "--screenshot", png, "--layout", layout, "--view", "charts", "--runs",
-                                         "ramp", "--keys", "test/ramp", "--width", "1280", "--height", "800"};
+  const std::vector<std::string> args = {"-a",
+                                         "-s",
+                                         "-screen 0 1600x1000x24",
+                                         TRACKER_UI_PATH,
+                                         "--store",
+                                         fx.dir.store(),
+                                         "--screenshot",
+                                         png,
+                                         "--layout",
+                                         layout,
+                                         "--view",
+                                         "charts",
+                                         "--runs",
+                                         "ramp",
+                                         "--keys",
+                                         "test/ramp",
+                                         "--width",
+                                         "1280",
+                                         "--height",
+                                         "800"};
   auto plain = run_process(XVFB_RUN_PATH, args);
   REQUIRE(plain.exit_code == 0);
   std::ifstream in(layout);
   auto c = nlohmann::json::parse(in)["charts"][0];
-  const int mx = int((double(c["plot"][0]) + double(c["plot"][2])) / 2), my = int(double(c["plot"][3]) - 20);
-  const int probe_y = int(double(c["plot"][1])) + 5;  // top of the plot: only the crosshair is there
+  const int mx = int((double(c["plot"][0]) + double(c["plot"][2])) / 2),
+            my = int(double(c["plot"][3]) - 20);
+  const int probe_y =
+      int(double(c["plot"][1])) + 5;  // top of the plot: only the crosshair is there
   image before = load_png(png);
-  auto hovered = run_process(XVFB_RUN_PATH, args, {"TRACKER_UI_SCREENSHOT_MOUSE=" + std::to_string(mx) + "," + std::to_string(my)});
+  auto hovered =
+      run_process(XVFB_RUN_PATH, args,
+                  {"TRACKER_UI_SCREENSHOT_MOUSE=" + std::to_string(mx) + "," + std::to_string(my)});
   REQUIRE(hovered.exit_code == 0);
   image after = load_png(png);
   auto brightness = [](const unsigned char* p) { return int(p[0]) + int(p[1]) + int(p[2]); };
-  CHECK(brightness(after.at(mx, probe_y)) > brightness(before.at(mx, probe_y)) + 150);  // the crosshair
+  CHECK(brightness(after.at(mx, probe_y)) >
+        brightness(before.at(mx, probe_y)) + 150);  // the crosshair
   // The tooltip: light text in a box to the lower right of the pointer, where the plot was empty.
   std::size_t text_before = 0, text_after = 0;
   for (int y = my + 10; y < std::min(after.h, my + 60); ++y)

@@ -107,7 +107,8 @@ TEST_CASE("views: the charts view asks for the selected runs' series and draws o
   for (const auto& c : v.drawn_charts())
     if (c.key == "train/loss") {
       CHECK(c.lines == 3);
-      CHECK(c.result.y1 >= 25.0);  // the spike sets the y-range (outliers are not ignored by default)
+      CHECK(c.result.y1 >=
+            25.0);  // the spike sets the y-range (outliers are not ignored by default)
     }
   CHECK(feed.latest()->find(fx.runs[4].id, "train/loss"));
 
@@ -149,7 +150,9 @@ TEST_CASE("views: the charts view asks for the selected runs' series and draws o
   }
 }
 
-TEST_CASE("views: --keys with one key fills the view with one chart, and unknown --runs is a fatal error") {
+TEST_CASE(
+    "views: --keys with one key fills the view with one chart, and unknown --runs is a fatal "
+    "error") {
   fixture fx;
   headless_imgui ui;
   sync_feed feed(store_source::open(fx.dir.store()));
@@ -176,7 +179,9 @@ TEST_CASE("views: --keys with one key fills the view with one chart, and unknown
   CHECK(w.fatal_error().find("no-such-run") != std::string::npos);
 }
 
-TEST_CASE("views: a spike among 1,000,000 points stays on the chart at every zoom level; double-click resets") {
+TEST_CASE(
+    "views: a spike among 1,000,000 points stays on the chart at every zoom level; double-click "
+    "resets") {
   tracker_test::temp_dir dir;
   {
     tracker::options o;
@@ -186,7 +191,8 @@ TEST_CASE("views: a spike among 1,000,000 points stays on the chart at every zoo
     o.handle_signals = false;
     tracker::run run = tracker::init(o);
     tracker::key_handle k = run.key("train/loss");
-    for (std::int64_t i = 0; i < 1000000; ++i) run.log(k, i == 777777 ? 50.0 : 1.0 + 0.001 * double(i % 7), i);
+    for (std::int64_t i = 0; i < 1000000; ++i)
+      run.log(k, i == 777777 ? 50.0 : 1.0 + 0.001 * double(i % 7), i);
     run.finish();
   }
   headless_imgui ui;
@@ -208,8 +214,9 @@ TEST_CASE("views: a spike among 1,000,000 points stays on the chart at every zoo
   for (int level = 0; level < 8; ++level) {
     const auto r = v.drawn_charts()[0].result;
     // Put the mouse over the spike and turn the wheel: the chart zooms around it.
-    io.MousePos = ImVec2(float(r.plot_min_x + (777777 - r.x0) / (r.x1 - r.x0) * (r.plot_max_x - r.plot_min_x)),
-                         float((r.plot_min_y + r.plot_max_y) / 2));
+    io.MousePos = ImVec2(
+        float(r.plot_min_x + (777777 - r.x0) / (r.x1 - r.x0) * (r.plot_max_x - r.plot_min_x)),
+        float((r.plot_min_y + r.plot_max_y) / 2));
     io.MouseWheel = 3.0f;
     run_frames(ui, v, feed, 3);  // zoom, then the feed serves the new bucket request
     const auto z = v.drawn_charts()[0].result;

@@ -27,7 +27,9 @@ namespace tracker::ui {
 
 namespace {
 
-void glfw_error(int code, const char* text) { std::fprintf(stderr, "tracker-ui: GLFW error %d: %s\n", code, text); }
+void glfw_error(int code, const char* text) {
+  std::fprintf(stderr, "tracker-ui: GLFW error %d: %s\n", code, text);
+}
 
 // Reads the back buffer (call before glfwSwapBuffers) and writes it as a PNG, top row first.
 bool write_png(const std::string& path, int w, int h) {
@@ -47,11 +49,13 @@ bool write_layout(const std::string& path, const viewer& view, int w, int h) {
   j["height"] = h;
   j["charts"] = nlohmann::json::array();
   for (const auto& c : view.drawn_charts())
-    j["charts"].push_back({{"key", c.key},
-                           {"lines", c.lines},
-                           {"plot", {c.result.plot_min_x, c.result.plot_min_y, c.result.plot_max_x, c.result.plot_max_y}},
-                           {"x", {c.result.x0, c.result.x1}},
-                           {"y", {c.result.y0, c.result.y1}}});
+    j["charts"].push_back(
+        {{"key", c.key},
+         {"lines", c.lines},
+         {"plot",
+          {c.result.plot_min_x, c.result.plot_min_y, c.result.plot_max_x, c.result.plot_max_y}},
+         {"x", {c.result.x0, c.result.x1}},
+         {"y", {c.result.y0, c.result.y1}}});
   std::ofstream out(path);
   out << j.dump(2) << '\n';
   return bool(out);
@@ -63,8 +67,9 @@ int run_window(const app_options& opts) {
   const bool screenshot = !opts.screenshot.empty();
   glfwSetErrorCallback(glfw_error);
   if (!glfwInit()) {
-    std::fprintf(stderr, "tracker-ui: cannot open a window (no display?). Without a display, use\n"
-                         "  xvfb-run -a tracker-ui --screenshot FILE.png --view runs\n");
+    std::fprintf(stderr,
+                 "tracker-ui: cannot open a window (no display?). Without a display, use\n"
+                 "  xvfb-run -a tracker-ui --screenshot FILE.png --view runs\n");
     return 1;
   }
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
@@ -116,9 +121,11 @@ int run_window(const app_options& opts) {
           glfwPollEvents();
           busy_frames = std::max(0, busy_frames - 1);
         } else {
-          if (view.animating() || io.WantTextInput) glfwWaitEventsTimeout(1.0 / 20.0);
-          else glfwWaitEvents();  // input, or the loader's glfwPostEmptyEvent
-          busy_frames = 1;  // whatever woke us, draw one more frame for ImGui to settle
+          if (view.animating() || io.WantTextInput)
+            glfwWaitEventsTimeout(1.0 / 20.0);
+          else
+            glfwWaitEvents();  // input, or the loader's glfwPostEmptyEvent
+          busy_frames = 1;     // whatever woke us, draw one more frame for ImGui to settle
         }
         drawn_generation = generation;
         if (io.MouseDown[0] || io.MouseDown[1] || io.MouseWheel != 0) busy_frames = 2;

@@ -36,8 +36,8 @@ axis_ticks nice_ticks(double lo, double hi, int max_ticks) {
 
 axis_ticks time_ticks(double lo, double hi, int max_ticks) {
   if (!(hi > lo)) return ticks_with_step(lo, lo, 1.0);
-  static const double steps[] = {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800,
-                                 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800};
+  static const double steps[] = {1,   2,    5,    10,   15,    30,    60,    120,   300,    600,
+                                 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800};
   double raw = (hi - lo) / std::max(1, max_ticks);
   if (raw < 1) return nice_ticks(lo, hi, max_ticks);
   for (double s : steps)
@@ -69,32 +69,43 @@ std::string format_tick(double v, double step, x_axis axis, bool is_x) {
     std::time_t t = static_cast<std::time_t>(std::llround(v));
     std::tm tm{};
     localtime_r(&t, &tm);
-    std::strftime(buf, sizeof buf, step < 60 ? "%H:%M:%S" : (step >= 86400 ? "%m-%d" : "%H:%M"), &tm);
+    std::strftime(buf, sizeof buf, step < 60 ? "%H:%M:%S" : (step >= 86400 ? "%m-%d" : "%H:%M"),
+                  &tm);
     return buf;
   }
   if (is_x && axis == x_axis::relative) {
     double a = std::abs(v);
     const char* sign = v < 0 ? "-" : "";
-    if (step < 1) std::snprintf(buf, sizeof buf, "%s%.3gs", sign, a);
-    else if (a < 60) std::snprintf(buf, sizeof buf, "%s%.0fs", sign, a);
+    if (step < 1)
+      std::snprintf(buf, sizeof buf, "%s%.3gs", sign, a);
+    else if (a < 60)
+      std::snprintf(buf, sizeof buf, "%s%.0fs", sign, a);
     else if (a < 3600) {
       int m = int(a) / 60, s = int(a) % 60;
-      if (s) std::snprintf(buf, sizeof buf, "%s%dm%02ds", sign, m, s);
-      else std::snprintf(buf, sizeof buf, "%s%dm", sign, m);
+      if (s)
+        std::snprintf(buf, sizeof buf, "%s%dm%02ds", sign, m, s);
+      else
+        std::snprintf(buf, sizeof buf, "%s%dm", sign, m);
     } else {
       int h = int(a) / 3600, m = (int(a) / 60) % 60;
-      if (m) std::snprintf(buf, sizeof buf, "%s%dh%02dm", sign, h, m);
-      else std::snprintf(buf, sizeof buf, "%s%dh", sign, h);
+      if (m)
+        std::snprintf(buf, sizeof buf, "%s%dh%02dm", sign, h, m);
+      else
+        std::snprintf(buf, sizeof buf, "%s%dh", sign, h);
     }
     return buf;
   }
   double a = std::abs(v);
   if (is_x && axis == x_axis::step && step >= 1) {
     // Steps: 1.5k, 20k, 1.2M
-    if (a >= 1e9 && step >= 1e7) std::snprintf(buf, sizeof buf, "%gB", v / 1e9);
-    else if (a >= 1e6 && step >= 1e4) std::snprintf(buf, sizeof buf, "%gM", v / 1e6);
-    else if (a >= 1e4 && step >= 100) std::snprintf(buf, sizeof buf, "%gk", v / 1e3);
-    else std::snprintf(buf, sizeof buf, "%.0f", v);
+    if (a >= 1e9 && step >= 1e7)
+      std::snprintf(buf, sizeof buf, "%gB", v / 1e9);
+    else if (a >= 1e6 && step >= 1e4)
+      std::snprintf(buf, sizeof buf, "%gM", v / 1e6);
+    else if (a >= 1e4 && step >= 100)
+      std::snprintf(buf, sizeof buf, "%gk", v / 1e3);
+    else
+      std::snprintf(buf, sizeof buf, "%.0f", v);
     return buf;
   }
   if (v == 0) return "0";
@@ -112,8 +123,10 @@ std::string format_value(double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   char buf[48];
   double a = std::abs(v);
-  if (a != 0 && (a >= 1e6 || a < 1e-3)) std::snprintf(buf, sizeof buf, "%.4g", v);
-  else std::snprintf(buf, sizeof buf, "%.4f", v);
+  if (a != 0 && (a >= 1e6 || a < 1e-3))
+    std::snprintf(buf, sizeof buf, "%.4g", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.4f", v);
   // Trim trailing zeros of fixed notation: 0.8500 -> 0.85
   std::string s = buf;
   if (s.find('.') != std::string::npos && s.find('e') == std::string::npos) {

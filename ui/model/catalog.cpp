@@ -12,17 +12,22 @@ namespace tracker::ui {
 
 namespace {
 
-void flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::string, config_value>& out) {
+void flatten(const nlohmann::json& j, const std::string& prefix,
+             std::map<std::string, config_value>& out) {
   if (j.is_object() && (!j.empty() || prefix.empty())) {  // an empty config has no keys
     for (auto it = j.begin(); it != j.end(); ++it)
       flatten(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
     return;
   }
   config_value v;
-  if (j.is_string()) v.text = j.get<std::string>();
-  else v.text = j.dump();
-  if (j.is_number()) v.number = j.get<double>();
-  else if (j.is_boolean()) v.number = j.get<bool>() ? 1.0 : 0.0;
+  if (j.is_string())
+    v.text = j.get<std::string>();
+  else
+    v.text = j.dump();
+  if (j.is_number())
+    v.number = j.get<double>();
+  else if (j.is_boolean())
+    v.number = j.get<bool>() ? 1.0 : 0.0;
   out[prefix] = std::move(v);
 }
 
@@ -48,16 +53,31 @@ std::uint32_t hsv(float h, float s, float v) {
   float r, g, b;
   h = std::fmod(h, 1.0f) * 6.0f;
   int i = static_cast<int>(h);
-  float f = h - static_cast<float>(i), p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+  float f = h - static_cast<float>(i), p = v * (1 - s), q = v * (1 - s * f),
+        t = v * (1 - s * (1 - f));
   switch (i) {
-    case 0: r = v, g = t, b = p; break;
-    case 1: r = q, g = v, b = p; break;
-    case 2: r = p, g = v, b = t; break;
-    case 3: r = p, g = q, b = v; break;
-    case 4: r = t, g = p, b = v; break;
-    default: r = v, g = p, b = q; break;
+    case 0:
+      r = v, g = t, b = p;
+      break;
+    case 1:
+      r = q, g = v, b = p;
+      break;
+    case 2:
+      r = p, g = v, b = t;
+      break;
+    case 3:
+      r = p, g = q, b = v;
+      break;
+    case 4:
+      r = t, g = p, b = v;
+      break;
+    default:
+      r = v, g = p, b = q;
+      break;
   }
-  auto c = [](float x) { return static_cast<std::uint32_t>(std::clamp(x, 0.0f, 1.0f) * 255.0f + 0.5f); };
+  auto c = [](float x) {
+    return static_cast<std::uint32_t>(std::clamp(x, 0.0f, 1.0f) * 255.0f + 0.5f);
+  };
   return c(r) | (c(g) << 8) | (c(b) << 16) | (0xFFu << 24);
 }
 
@@ -74,7 +94,8 @@ std::uint32_t color_from_hash(std::uint64_t h) {
 
 double run_row::duration() const {
   double end = info.ended_at ? *info.ended_at : std::max(info.heartbeat_at, info.created_at);
-  if (info.status == run_status::running) end = std::max(end, static_cast<double>(std::time(nullptr)));
+  if (info.status == run_status::running)
+    end = std::max(end, static_cast<double>(std::time(nullptr)));
   return std::max(0.0, end - info.created_at);
 }
 
@@ -97,13 +118,17 @@ std::optional<std::string> catalog::resolve(const std::string& ref, std::string*
     if (r.info.name == ref) named.push_back(r.info.id);
   if (named.size() == 1) return named.front();
   if (why) {
-    if (named.empty()) *why = "no run with id or name \"" + ref + "\"";
-    else *why = "run name \"" + ref + "\" matches " + std::to_string(named.size()) + " runs; use the id";
+    if (named.empty())
+      *why = "no run with id or name \"" + ref + "\"";
+    else
+      *why =
+          "run name \"" + ref + "\" matches " + std::to_string(named.size()) + " runs; use the id";
   }
   return std::nullopt;
 }
 
-catalog build_catalog(std::vector<run_info> runs, std::map<std::string, std::vector<metric_summary>> summaries,
+catalog build_catalog(std::vector<run_info> runs,
+                      std::map<std::string, std::vector<metric_summary>> summaries,
                       std::uint64_t data_version) {
   catalog cat;
   cat.data_version = data_version;
@@ -127,29 +152,43 @@ catalog build_catalog(std::vector<run_info> runs, std::map<std::string, std::vec
   return cat;
 }
 
-// ---- cells and sorting ---------------------------------------------------------------------------
+// ---- cells and sorting
+// ---------------------------------------------------------------------------
 
 const char* to_string(summary_field f) noexcept {
   switch (f) {
-    case summary_field::last: return "last";
-    case summary_field::min: return "min";
-    case summary_field::max: return "max";
-    case summary_field::best: return "best";
+    case summary_field::last:
+      return "last";
+    case summary_field::min:
+      return "min";
+    case summary_field::max:
+      return "max";
+    case summary_field::best:
+      return "best";
   }
   return "last";
 }
 
 std::string column_ref::label() const {
   switch (kind) {
-    case column_kind::name: return "Name";
-    case column_kind::id: return "Id";
-    case column_kind::project: return "Project";
-    case column_kind::status: return "Status";
-    case column_kind::tags: return "Tags";
-    case column_kind::created: return "Created";
-    case column_kind::duration: return "Duration";
-    case column_kind::config: return key;
-    case column_kind::metric: return field == summary_field::last ? key : key + " (" + to_string(field) + ")";
+    case column_kind::name:
+      return "Name";
+    case column_kind::id:
+      return "Id";
+    case column_kind::project:
+      return "Project";
+    case column_kind::status:
+      return "Status";
+    case column_kind::tags:
+      return "Tags";
+    case column_kind::created:
+      return "Created";
+    case column_kind::duration:
+      return "Duration";
+    case column_kind::config:
+      return key;
+    case column_kind::metric:
+      return field == summary_field::last ? key : key + " (" + to_string(field) + ")";
   }
   return key;
 }
@@ -158,9 +197,15 @@ cell cell_of(const run_row& row, const column_ref& col) {
   cell c;
   c.missing = false;
   switch (col.kind) {
-    case column_kind::name: c.text = row.info.name; break;
-    case column_kind::id: c.text = row.info.id; break;
-    case column_kind::project: c.text = row.info.project; break;
+    case column_kind::name:
+      c.text = row.info.name;
+      break;
+    case column_kind::id:
+      c.text = row.info.id;
+      break;
+    case column_kind::project:
+      c.text = row.info.project;
+      break;
     case column_kind::status:
       c.text = to_string(row.info.status);
       c.number = static_cast<double>(row.info.status);
@@ -182,9 +227,12 @@ cell cell_of(const run_row& row, const column_ref& col) {
     case column_kind::duration: {
       double d = row.duration();
       char buf[32];
-      if (d < 60) std::snprintf(buf, sizeof buf, "%.0fs", d);
-      else if (d < 3600) std::snprintf(buf, sizeof buf, "%dm %02ds", int(d) / 60, int(d) % 60);
-      else std::snprintf(buf, sizeof buf, "%dh %02dm", int(d) / 3600, (int(d) / 60) % 60);
+      if (d < 60)
+        std::snprintf(buf, sizeof buf, "%.0fs", d);
+      else if (d < 3600)
+        std::snprintf(buf, sizeof buf, "%dm %02ds", int(d) / 60, int(d) % 60);
+      else
+        std::snprintf(buf, sizeof buf, "%dh %02dm", int(d) / 3600, (int(d) / 60) % 60);
       c.text = buf;
       c.number = d;
       break;
@@ -202,10 +250,18 @@ cell cell_of(const run_row& row, const column_ref& col) {
       const metric_summary& m = it->second;
       std::optional<double> v;
       switch (col.field) {
-        case summary_field::last: v = m.last; break;
-        case summary_field::min: v = m.min; break;
-        case summary_field::max: v = m.max; break;
-        case summary_field::best: v = m.best(); break;
+        case summary_field::last:
+          v = m.last;
+          break;
+        case summary_field::min:
+          v = m.min;
+          break;
+        case summary_field::max:
+          v = m.max;
+          break;
+        case summary_field::best:
+          v = m.best();
+          break;
       }
       if (!v) return cell{};
       c.number = *v;
@@ -216,7 +272,8 @@ cell cell_of(const run_row& row, const column_ref& col) {
   return c;
 }
 
-void sort_rows(std::vector<std::size_t>& order, const catalog& cat, const std::vector<sort_spec>& specs) {
+void sort_rows(std::vector<std::size_t>& order, const catalog& cat,
+               const std::vector<sort_spec>& specs) {
   if (specs.empty()) {
     std::sort(order.begin(), order.end());
     return;
@@ -235,16 +292,20 @@ void sort_rows(std::vector<std::size_t>& order, const catalog& cat, const std::v
       if (x.missing) continue;
       int cmp = 0;
       bool xn = x.number && !std::isnan(*x.number), yn = y.number && !std::isnan(*y.number);
-      if (xn && yn) cmp = *x.number < *y.number ? -1 : (*x.number > *y.number ? 1 : 0);
-      else if (xn != yn) return xn;  // numbers before text / NaN
-      else cmp = x.text.compare(y.text);
+      if (xn && yn)
+        cmp = *x.number < *y.number ? -1 : (*x.number > *y.number ? 1 : 0);
+      else if (xn != yn)
+        return xn;  // numbers before text / NaN
+      else
+        cmp = x.text.compare(y.text);
       if (cmp != 0) return specs[k].ascending ? cmp < 0 : cmp > 0;
     }
     return a < b;  // catalog order: newest first
   });
 }
 
-std::vector<row_group> group_rows(const std::vector<std::size_t>& order, const catalog& cat, const group_by& g) {
+std::vector<row_group> group_rows(const std::vector<std::size_t>& order, const catalog& cat,
+                                  const group_by& g) {
   std::vector<row_group> groups;
   if (g.by == group_by::kind::none) {
     groups.push_back(row_group{"all runs", order});
@@ -268,14 +329,17 @@ std::vector<row_group> group_rows(const std::vector<std::size_t>& order, const c
 }
 
 std::uint32_t palette_color(std::size_t slot) {
-  static const std::uint32_t rgb[palette_size] = {
-      0x4E9BFF, 0xFF9F43, 0x2ED47A, 0xFF5C7A, 0xB98CFF, 0x33D6D6, 0xFFD43B, 0xFF7FD1, 0x9BE15D, 0xFF8A65,
-      0x7AA2FF, 0x4FD1A5, 0xE0A96D, 0xD6A2FF, 0xF2F2F2, 0x89DDFF, 0xD4E157, 0xE84C4C, 0xBCAAA4, 0x80CBC4};
+  static const std::uint32_t rgb[palette_size] = {0x4E9BFF, 0xFF9F43, 0x2ED47A, 0xFF5C7A, 0xB98CFF,
+                                                  0x33D6D6, 0xFFD43B, 0xFF7FD1, 0x9BE15D, 0xFF8A65,
+                                                  0x7AA2FF, 0x4FD1A5, 0xE0A96D, 0xD6A2FF, 0xF2F2F2,
+                                                  0x89DDFF, 0xD4E157, 0xE84C4C, 0xBCAAA4, 0x80CBC4};
   std::uint32_t c = rgb[slot % palette_size];
   return ((c >> 16) & 0xFF) | (((c >> 8) & 0xFF) << 8) | ((c & 0xFF) << 16) | (0xFFu << 24);
 }
 
-std::size_t preferred_slot(const std::string& id) { return std::size_t(fnv1a(id, 0) % palette_size); }
+std::size_t preferred_slot(const std::string& id) {
+  return std::size_t(fnv1a(id, 0) % palette_size);
+}
 
 void assign_colors(std::vector<run_row>& runs) {
   bool used[palette_size] = {};
@@ -294,7 +358,9 @@ void assign_colors(std::vector<run_row>& runs) {
 }
 
 std::uint32_t run_color(const std::string& id) { return palette_color(preferred_slot(id)); }
-std::uint32_t group_color(const std::string& label) { return color_from_hash(fnv1a(label, 0x9e3779b97f4a7c15ull)); }
+std::uint32_t group_color(const std::string& label) {
+  return color_from_hash(fnv1a(label, 0x9e3779b97f4a7c15ull));
+}
 std::uint32_t with_alpha(std::uint32_t rgba, float alpha) {
   auto a = static_cast<std::uint32_t>(std::clamp(alpha, 0.0f, 1.0f) * 255.0f + 0.5f);
   return (rgba & 0x00FFFFFFu) | (a << 24);

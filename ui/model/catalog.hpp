@@ -17,13 +17,13 @@
 namespace tracker::ui {
 
 struct config_value {
-  std::string text;               // as shown (strings without quotes)
-  std::optional<double> number;   // when the JSON value is a number (or a bool: 0/1)
+  std::string text;              // as shown (strings without quotes)
+  std::optional<double> number;  // when the JSON value is a number (or a bool: 0/1)
 };
 
 struct run_row {
   run_info info;
-  std::uint32_t color = 0;  // see assign_colors(); IM_COL32 layout
+  std::uint32_t color = 0;                        // see assign_colors(); IM_COL32 layout
   std::map<std::string, metric_summary> metrics;  // by key
   std::map<std::string, config_value> config;     // flattened "a.b" keys
   // Seconds from creation to the end, or to the last sign of life of a live run.
@@ -32,9 +32,9 @@ struct run_row {
 };
 
 struct catalog {
-  std::vector<run_row> runs;              // newest first
-  std::vector<std::string> metric_keys;   // union over runs, sorted
-  std::vector<std::string> config_keys;   // union over runs, sorted
+  std::vector<run_row> runs;             // newest first
+  std::vector<std::string> metric_keys;  // union over runs, sorted
+  std::vector<std::string> config_keys;  // union over runs, sorted
   std::map<std::string, std::size_t> by_id;
   std::uint64_t data_version = 0;
 
@@ -49,19 +49,30 @@ catalog build_catalog(std::vector<run_info> runs,
 
 // ---- columns and sorting -------------------------------------------------------------------
 
-enum class column_kind : std::uint8_t { name, id, project, status, tags, created, duration, config, metric };
+enum class column_kind : std::uint8_t {
+  name,
+  id,
+  project,
+  status,
+  tags,
+  created,
+  duration,
+  config,
+  metric
+};
 enum class summary_field : std::uint8_t { last, min, max, best };
 
 const char* to_string(summary_field f) noexcept;
 
 struct column_ref {
   column_kind kind = column_kind::name;
-  std::string key;                          // config or metric key
+  std::string key;                            // config or metric key
   summary_field field = summary_field::last;  // metric columns only
-  std::string label() const;                // "lr", "val/acc (best)"
+  std::string label() const;                  // "lr", "val/acc (best)"
   bool operator==(const column_ref&) const = default;
 };
-inline column_ref column(column_kind kind, std::string key = {}, summary_field field = summary_field::last) {
+inline column_ref column(column_kind kind, std::string key = {},
+                         summary_field field = summary_field::last) {
   column_ref c;
   c.kind = kind;
   c.key = std::move(key);
@@ -84,7 +95,8 @@ cell cell_of(const run_row& row, const column_ref& col);
 
 // Sorts indices into catalog.runs by the specs in order (the first spec is the primary key).
 // Missing values go last in either direction; ties keep the catalog's order (newest first).
-void sort_rows(std::vector<std::size_t>& order, const catalog& cat, const std::vector<sort_spec>& specs);
+void sort_rows(std::vector<std::size_t>& order, const catalog& cat,
+               const std::vector<sort_spec>& specs);
 
 // ---- grouping ----------------------------------------------------------------------------------
 
@@ -94,8 +106,8 @@ struct group_by {
 };
 
 struct row_group {
-  std::string label;                 // "project: fashion", "lr = 0.001", "(missing)"
-  std::vector<std::size_t> rows;     // indices into catalog.runs, in the given order
+  std::string label;              // "project: fashion", "lr = 0.001", "(missing)"
+  std::vector<std::size_t> rows;  // indices into catalog.runs, in the given order
 };
 
 // Groups the (already filtered and sorted) order; groups appear in order of their first row.

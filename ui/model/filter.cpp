@@ -91,7 +91,8 @@ filter_parse_result parse_filter(std::string_view text) {
       auto s = parse_run_status(lower(w.substr(7)));
       if (!s) {
         res.ok = false;
-        res.error = "unknown status '" + w.substr(7) + "' (running, finished, failed, killed, crashed)";
+        res.error =
+            "unknown status '" + w.substr(7) + "' (running, finished, failed, killed, crashed)";
         return res;
       }
       t.what = filter_term::kind::status;
@@ -130,11 +131,16 @@ bool evaluate(const tracker::condition& c, const run_row& row) {
   if (it == row.metrics.end()) return false;
   const metric_summary& m = it->second;
   std::optional<double> v;
-  if (c.field == "last" || c.field.empty()) v = m.last;
-  else if (c.field == "min") v = m.min;
-  else if (c.field == "max") v = m.max;
-  else if (c.field == "best") v = m.best();
-  else if (c.field == "count") v = static_cast<double>(m.count);
+  if (c.field == "last" || c.field.empty())
+    v = m.last;
+  else if (c.field == "min")
+    v = m.min;
+  else if (c.field == "max")
+    v = m.max;
+  else if (c.field == "best")
+    v = m.best();
+  else if (c.field == "count")
+    v = static_cast<double>(m.count);
   auto rhs = as_number(c.value);
   return v && rhs && !std::isnan(*v) && compare(*v, c.op, *rhs);
 }
@@ -146,12 +152,14 @@ bool matches(const run_filter_expr& f, const run_row& row) {
         const run_info& r = row.info;
         bool hit = contains_ci(r.name, t.text) || contains_ci(r.id, t.text) ||
                    contains_ci(r.project, t.text) || contains_ci(r.note, t.text) ||
-                   std::any_of(r.tags.begin(), r.tags.end(), [&](const std::string& tag) { return contains_ci(tag, t.text); });
+                   std::any_of(r.tags.begin(), r.tags.end(),
+                               [&](const std::string& tag) { return contains_ci(tag, t.text); });
         if (!hit) return false;
         break;
       }
       case filter_term::kind::tag:
-        if (std::find(row.info.tags.begin(), row.info.tags.end(), t.text) == row.info.tags.end()) return false;
+        if (std::find(row.info.tags.begin(), row.info.tags.end(), t.text) == row.info.tags.end())
+          return false;
         break;
       case filter_term::kind::project:
         if (row.info.project != t.text) return false;
@@ -177,7 +185,8 @@ std::vector<std::size_t> apply_filter(const run_filter_expr& f, const catalog& c
 
 // ---- selection ---------------------------------------------------------------------------------
 
-void selection::click(const std::string& id, click_modifiers mods, const std::vector<std::string>& visible) {
+void selection::click(const std::string& id, click_modifiers mods,
+                      const std::vector<std::string>& visible) {
   if (mods.shift && !anchor_.empty()) {
     auto a = std::find(visible.begin(), visible.end(), anchor_);
     auto b = std::find(visible.begin(), visible.end(), id);
@@ -188,12 +197,16 @@ void selection::click(const std::string& id, click_modifiers mods, const std::ve
       return;  // the anchor stays where the range started
     }
   }
-  if (mods.ctrl) toggle(id);
-  else ids_ = {id};
+  if (mods.ctrl)
+    toggle(id);
+  else
+    ids_ = {id};
   anchor_ = id;
 }
 
-void selection::select_all(const std::vector<std::string>& visible) { ids_.insert(visible.begin(), visible.end()); }
+void selection::select_all(const std::vector<std::string>& visible) {
+  ids_.insert(visible.begin(), visible.end());
+}
 void selection::set(std::vector<std::string> ids) {
   ids_ = std::set<std::string>(ids.begin(), ids.end());
   anchor_ = ids.empty() ? "" : ids.front();
@@ -206,7 +219,8 @@ void selection::toggle(const std::string& id) {
   if (!ids_.erase(id)) ids_.insert(id);
 }
 void selection::retain(const catalog& cat) {
-  for (auto it = ids_.begin(); it != ids_.end();) it = cat.find(*it) ? std::next(it) : ids_.erase(it);
+  for (auto it = ids_.begin(); it != ids_.end();)
+    it = cat.find(*it) ? std::next(it) : ids_.erase(it);
 }
 
 std::vector<std::string> selection::ordered(const catalog& cat) const {

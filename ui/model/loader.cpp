@@ -11,7 +11,8 @@ namespace {
 constexpr std::uint64_t evict_after_polls = 30;  // a series nobody wants for ~30 s is dropped
 }  // namespace
 
-std::shared_ptr<const series_data> snapshot::find(const std::string& run, const std::string& key) const {
+std::shared_ptr<const series_data> snapshot::find(const std::string& run,
+                                                  const std::string& key) const {
   auto it = series.find({run, key});
   return it == series.end() ? nullptr : it->second;
 }
@@ -32,7 +33,8 @@ void loader_core::refresh_catalog(std::uint64_t version) {
   std::map<std::string, std::vector<metric_summary>> summaries;
   for (const run_info& r : runs) {
     const run_row* old = cat_ ? cat_->find(r.id) : nullptr;
-    if (!old || old->live() || r.status == run_status::running || r.stored_status == run_status::running) {
+    if (!old || old->live() || r.status == run_status::running ||
+        r.stored_status == run_status::running) {
       reread.push_back(r.id);
     } else {
       auto& v = summaries[r.id];
@@ -40,7 +42,8 @@ void loader_core::refresh_catalog(std::uint64_t version) {
     }
   }
   for (auto& [id, v] : source_.summaries(reread)) summaries[id] = std::move(v);
-  cat_ = std::make_shared<const catalog>(build_catalog(std::move(runs), std::move(summaries), version));
+  cat_ = std::make_shared<const catalog>(
+      build_catalog(std::move(runs), std::move(summaries), version));
   last_runs_read_ = std::chrono::steady_clock::now();
 }
 
@@ -110,7 +113,8 @@ bool loader_core::load_wanted() {
         point_batch b = source_.points_after(w.run_id, w.key, 0, std::size_t(raw_limit) + 1);
         if (!b.more) {
           std::vector<point> pts = std::move(b.points);
-          std::stable_sort(pts.begin(), pts.end(), [](const point& a, const point& c) { return a.step < c.step; });
+          std::stable_sort(pts.begin(), pts.end(),
+                           [](const point& a, const point& c) { return a.step < c.step; });
           s->overview.append(pts);
           s->cursor = b.cursor;
           s->count = std::int64_t(pts.size());
@@ -120,7 +124,8 @@ bool loader_core::load_wanted() {
       }
       if (!loaded_raw) {
         // Long series: the pyramid's buckets (min/max of every point), followed by step.
-        s->overview.buckets = source_.buckets(w.run_id, w.key, sum.first_step, sum.last_step, overview_target);
+        s->overview.buckets =
+            source_.buckets(w.run_id, w.key, sum.first_step, sum.last_step, overview_target);
         for (const span_bucket& b : s->overview.buckets) {
           s->overview.step_width = std::max(s->overview.step_width, b.step_end - b.step_begin + 1);
           s->count += b.count;
@@ -130,7 +135,8 @@ bool loader_core::load_wanted() {
       s->overview.coarsen_to(2 * overview_target);
       // Relative time counts from the run's start: its creation, or its first point when the
       // writer's coarse clock stamped that a little earlier.
-      if (!s->overview.buckets.empty()) s->run_start = std::min(s->run_start, s->overview.buckets.front().t_first);
+      if (!s->overview.buckets.empty())
+        s->run_start = std::min(s->run_start, s->overview.buckets.front().t_first);
       it = cache_.emplace(id, std::move(s)).first;
       changed = true;
     }
@@ -173,7 +179,8 @@ void loader_core::publish(bool settled) {
 bool loader_core::poll() {
   bool changed = false;
   std::uint64_t v = source_.data_version();
-  bool any_live = cat_ && std::any_of(cat_->runs.begin(), cat_->runs.end(), [](const run_row& r) { return r.live(); });
+  bool any_live = cat_ && std::any_of(cat_->runs.begin(), cat_->runs.end(),
+                                      [](const run_row& r) { return r.live(); });
   bool reread_runs = any_live && std::chrono::steady_clock::now() - last_runs_read_ > live_recheck_;
   if (!have_version_ || v != version_ || reread_runs) {
     refresh_catalog(v);
@@ -188,7 +195,8 @@ bool loader_core::poll() {
   return changed;
 }
 
-// ---- the thread ----------------------------------------------------------------------------------
+// ---- the thread
+// ----------------------------------------------------------------------------------
 
 loader::loader(std::string store_dir, std::chrono::milliseconds poll_interval)
     : dir_(std::move(store_dir)), interval_(poll_interval), thread_([this] { run(); }) {}

@@ -48,8 +48,8 @@ struct series_want {
   // NaN ranges ("all") compare equal, so an unchanged want is recognised as unchanged.
   bool operator==(const series_want& o) const {
     auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
-    return run_id == o.run_id && key == o.key && axis == o.axis && same(x0, o.x0) && same(x1, o.x1) &&
-           width_px == o.width_px;
+    return run_id == o.run_id && key == o.key && axis == o.axis && same(x0, o.x0) &&
+           same(x1, o.x1) && width_px == o.width_px;
   }
 };
 
@@ -59,9 +59,9 @@ struct snapshot {
   std::uint64_t generation = 0;  // increases with every publication
   std::shared_ptr<const catalog> cat = std::make_shared<catalog>();
   std::map<series_id, std::shared_ptr<const series_data>> series;
-  std::string error;     // the store could not be opened or read (shown in the window)
-  bool loaded = false;   // the catalog was read at least once
-  bool settled = false;  // every wanted series is loaded at the resolution it needs
+  std::string error;                // the store could not be opened or read (shown in the window)
+  bool loaded = false;              // the catalog was read at least once
+  bool settled = false;             // every wanted series is loaded at the resolution it needs
   std::vector<series_want> served;  // the wants this snapshot answers (readiness checks it)
   std::shared_ptr<const series_data> find(const std::string& run, const std::string& key) const;
 };
@@ -110,7 +110,8 @@ class loader_core {
 
 class loader final : public data_feed {
  public:
-  explicit loader(std::string store_dir, std::chrono::milliseconds poll_interval = std::chrono::milliseconds(1000));
+  explicit loader(std::string store_dir,
+                  std::chrono::milliseconds poll_interval = std::chrono::milliseconds(1000));
   ~loader();
   loader(const loader&) = delete;
   loader& operator=(const loader&) = delete;

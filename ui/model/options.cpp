@@ -27,7 +27,9 @@ std::string view_names() {
 
 std::string usage() {
   return "usage: tracker-ui [--store DIR]\n"
-         "       tracker-ui [--store DIR] --screenshot FILE.png --view " + view_names() + "\n"
+         "       tracker-ui [--store DIR] --screenshot FILE.png --view " +
+         view_names() +
+         "\n"
          "                  [--runs A,B,...] [--keys K1,K2,...] [--x step|relative|wall]\n"
          "                  [--smoothing W] [--group all|KEY] [--width W --height H]\n"
          "--store DIR   the store (default: $TRACKER_DIR, else ./tracker-store)\n"
@@ -88,7 +90,8 @@ app_options parse_options(const std::vector<std::string>& args) {
     } else if (a == "--view") {
       std::string v = value();
       auto id = parse_view(v);
-      if (!id) throw std::invalid_argument("unknown view '" + v + "' (expected " + view_names() + ")");
+      if (!id)
+        throw std::invalid_argument("unknown view '" + v + "' (expected " + view_names() + ")");
       o.view = *id;
       have_view = true;
     } else if (a == "--group") {
@@ -105,7 +108,8 @@ app_options parse_options(const std::vector<std::string>& args) {
     } else if (a == "--x") {
       std::string v = value();
       auto ax = parse_x_axis(v);
-      if (!ax) throw std::invalid_argument("unknown x-axis '" + v + "' (expected step|relative|wall)");
+      if (!ax)
+        throw std::invalid_argument("unknown x-axis '" + v + "' (expected step|relative|wall)");
       o.axis = *ax;
     } else if (a == "--smoothing") {
       o.smoothing = to_double(a, value());

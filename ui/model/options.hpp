@@ -32,16 +32,16 @@ const view_info& info(view_id v) noexcept;
 std::string view_names();  // "runs|charts"
 
 struct app_options {
-  std::string store;                 // --store, else $TRACKER_DIR, else ./tracker-store
-  std::string screenshot;            // --screenshot FILE.png (empty: interactive)
-  view_id view = view_id::runs;      // --view
-  std::vector<std::string> runs;     // --runs A,B,... (ids, unique names, latest)
-  std::vector<std::string> keys;     // --keys K1,K2,...
-  x_axis axis = x_axis::step;        // --x
-  double smoothing = 0.6;            // --smoothing W (0..0.999)
-  std::string group;                 // --group all|CONFIG_KEY: one line per group in charts
-  std::string layout;                // --layout FILE.json: drawn charts' geometry (for tests)
-  int width = 1600;                  // --width / --height
+  std::string store;              // --store, else $TRACKER_DIR, else ./tracker-store
+  std::string screenshot;         // --screenshot FILE.png (empty: interactive)
+  view_id view = view_id::runs;   // --view
+  std::vector<std::string> runs;  // --runs A,B,... (ids, unique names, latest)
+  std::vector<std::string> keys;  // --keys K1,K2,...
+  x_axis axis = x_axis::step;     // --x
+  double smoothing = 0.6;         // --smoothing W (0..0.999)
+  std::string group;              // --group all|CONFIG_KEY: one line per group in charts
+  std::string layout;             // --layout FILE.json: drawn charts' geometry (for tests)
+  int width = 1600;               // --width / --height
   int height = 1000;
   bool help = false;
 };

@@ -10,14 +10,21 @@ namespace tracker::ui {
 namespace {
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 
-double fmin_nan(double a, double b) { return std::isnan(a) ? b : (std::isnan(b) ? a : std::min(a, b)); }
-double fmax_nan(double a, double b) { return std::isnan(a) ? b : (std::isnan(b) ? a : std::max(a, b)); }
+double fmin_nan(double a, double b) {
+  return std::isnan(a) ? b : (std::isnan(b) ? a : std::min(a, b));
+}
+double fmax_nan(double a, double b) {
+  return std::isnan(a) ? b : (std::isnan(b) ? a : std::max(a, b));
+}
 
 double x_of(double t_or_step, x_axis axis, double run_start) {
   switch (axis) {
-    case x_axis::step: return t_or_step;
-    case x_axis::relative: return t_or_step - run_start;
-    case x_axis::wall: return t_or_step;
+    case x_axis::step:
+      return t_or_step;
+    case x_axis::relative:
+      return t_or_step - run_start;
+    case x_axis::wall:
+      return t_or_step;
   }
   return t_or_step;
 }
@@ -26,9 +33,12 @@ double x_of(double t_or_step, x_axis axis, double run_start) {
 
 const char* to_string(x_axis a) noexcept {
   switch (a) {
-    case x_axis::step: return "step";
-    case x_axis::relative: return "relative";
-    case x_axis::wall: return "wall";
+    case x_axis::step:
+      return "step";
+    case x_axis::relative:
+      return "relative";
+    case x_axis::wall:
+      return "wall";
   }
   return "step";
 }
@@ -57,11 +67,13 @@ void merge_into(span_bucket& a, const span_bucket& b) {
 void bucket_list::append(const std::vector<point>& pts) {
   for (const point& p : pts) {
     bool finite = std::isfinite(p.value);
-    span_bucket nb{p.step, p.step, p.step, 1, finite ? p.value : nan_v, finite ? p.value : nan_v,
+    span_bucket nb{p.step,  p.step, p.step, 1, finite ? p.value : nan_v, finite ? p.value : nan_v,
                    p.value, p.time, p.time};
     if (buckets.empty() || p.step > buckets.back().step_end) {
-      if (!buckets.empty() && p.step < buckets.back().step_begin + step_width) merge_into(buckets.back(), nb);
-      else buckets.push_back(nb);
+      if (!buckets.empty() && p.step < buckets.back().step_begin + step_width)
+        merge_into(buckets.back(), nb);
+      else
+        buckets.push_back(nb);
       continue;
     }
     // Late point: the first bucket whose end reaches its step.
@@ -101,7 +113,8 @@ step_range steps_for_x(const series_data& s, x_axis axis, double x0, double x1) 
   step_range r;
   const auto& bs = s.overview.buckets;
   if (bs.empty()) return r;
-  if (std::isnan(x0) || std::isnan(x1)) return step_range{bs.front().step_begin, bs.back().step_end};
+  if (std::isnan(x0) || std::isnan(x1))
+    return step_range{bs.front().step_begin, bs.back().step_end};
   if (axis == x_axis::step) {
     r.lo = static_cast<std::int64_t>(std::floor(std::max(x0, double(bs.front().step_begin))));
     r.hi = static_cast<std::int64_t>(std::ceil(std::min(x1, double(bs.back().step_end))));
@@ -132,7 +145,9 @@ detail_plan plan_detail(const series_data& s, step_range visible, int width_px) 
       stored_in_view += b.count;
     }
   // Fine enough: a bucket per pixel, or every stored point is already its own bucket.
-  if (in_view >= static_cast<std::size_t>(width_px) || stored_in_view <= static_cast<std::int64_t>(in_view)) return plan;
+  if (in_view >= static_cast<std::size_t>(width_px) ||
+      stored_in_view <= static_cast<std::int64_t>(in_view))
+    return plan;
   const std::int64_t span = visible.hi - visible.lo + 1;
   // Snap to a grid of a quarter span so small pans and zooms map to the same request.
   const std::int64_t grid = std::max<std::int64_t>(1, span / 4);
@@ -155,12 +170,13 @@ detail_plan plan_detail(const series_data& s, step_range visible, int width_px) 
   plan.need = true;
   plan.from = from;
   plan.to = to;
-  plan.max_buckets = static_cast<std::size_t>(
-      std::ceil(double(width_px) * double(to - from + 1) / double(span)));
+  plan.max_buckets =
+      static_cast<std::size_t>(std::ceil(double(width_px) * double(to - from + 1) / double(span)));
   return plan;
 }
 
-// ---- plot coordinates ----------------------------------------------------------------------------
+// ---- plot coordinates
+// ----------------------------------------------------------------------------
 
 plot_series make_plot(const series_data& s, x_axis axis, double smoothing) {
   static std::atomic<std::uint64_t> versions{0};
@@ -227,7 +243,8 @@ std::vector<double> ema_debiased(const std::vector<double>& values, double weigh
 double value_at(const plot_series& s, double x, bool smoothed) {
   const auto& p = s.pts;
   if (p.empty() || x < p.front().x0) return nan_v;
-  auto it = std::upper_bound(p.begin(), p.end(), x, [](double v, const plot_point& q) { return v < q.x; });
+  auto it = std::upper_bound(p.begin(), p.end(), x,
+                             [](double v, const plot_point& q) { return v < q.x; });
   if (it == p.begin()) return smoothed ? p.front().ys : p.front().y;
   --it;
   if (it == p.end() - 1 && x > it->x1 + (it->x1 - p.front().x0) * 0.02) return nan_v;
@@ -237,7 +254,8 @@ double value_at(const plot_series& s, double x, bool smoothed) {
 double interpolate(const plot_series& s, double x, bool smoothed) {
   const auto& p = s.pts;
   if (p.empty() || x < p.front().x || x > p.back().x) return nan_v;
-  auto it = std::lower_bound(p.begin(), p.end(), x, [](const plot_point& q, double v) { return q.x < v; });
+  auto it = std::lower_bound(p.begin(), p.end(), x,
+                             [](const plot_point& q, double v) { return q.x < v; });
   if (it == p.end()) return nan_v;
   double yb = smoothed ? it->ys : it->y;
   if (it->x == x || it == p.begin()) return yb;
@@ -247,8 +265,8 @@ double interpolate(const plot_series& s, double x, bool smoothed) {
   return ya + f * (yb - ya);
 }
 
-group_line group_series(const std::vector<const plot_series*>& members, double x0, double x1, int samples,
-                        bool smoothed) {
+group_line group_series(const std::vector<const plot_series*>& members, double x0, double x1,
+                        int samples, bool smoothed) {
   group_line g;
   if (samples < 2 || !(x1 > x0)) samples = 1;
   for (int i = 0; i < samples; ++i) {
@@ -277,7 +295,9 @@ group_line group_series(const std::vector<const plot_series*>& members, double x
 }
 
 double percentile(std::vector<double> values, double p) {
-  values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }), values.end());
+  values.erase(
+      std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }),
+      values.end());
   if (values.empty()) return nan_v;
   std::sort(values.begin(), values.end());
   double rank = std::clamp(p, 0.0, 100.0) / 100.0 * double(values.size() - 1);

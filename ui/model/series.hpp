@@ -36,26 +36,27 @@ struct bucket_list {
   void coarsen_to(std::size_t max_buckets);
 };
 
-// ---- what the chart asks the store for -----------------------------------------------------------
+// ---- what the chart asks the store for
+// -----------------------------------------------------------
 
 // A series as cached by the loader and published (immutable) to the frame.
 struct series_data {
   std::string run_id;
   std::string key;
-  double run_start = 0;            // run's created_at, for the relative-time axis
-  std::int64_t count = 0;          // points in the store when last read
+  double run_start = 0;    // run's created_at, for the relative-time axis
+  std::int64_t count = 0;  // points in the store when last read
   std::int64_t first_step = 0;
-  std::int64_t last_step = -1;     // highest step read so far
-  std::int64_t cursor = 0;         // points_after() cursor; 0: follow by step (long series)
-  bucket_list overview;            // the whole series, <= 2 * overview_target buckets
+  std::int64_t last_step = -1;  // highest step read so far
+  std::int64_t cursor = 0;      // points_after() cursor; 0: follow by step (long series)
+  bucket_list overview;         // the whole series, <= 2 * overview_target buckets
   // Finer buckets for a zoomed range [detail_from, detail_to] (empty when not needed).
   std::int64_t detail_from = 0;
   std::int64_t detail_to = -1;
   std::vector<span_bucket> detail;
 };
 
-constexpr std::size_t overview_target = 2048;   // buckets kept for the zoomed-out view
-constexpr std::int64_t raw_limit = 4096;        // series up to this many points load raw
+constexpr std::size_t overview_target = 2048;  // buckets kept for the zoomed-out view
+constexpr std::int64_t raw_limit = 4096;       // series up to this many points load raw
 
 // Which steps a visible x-range covers, read from the buckets (time axes map through them).
 struct step_range {

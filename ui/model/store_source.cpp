@@ -20,15 +20,16 @@ std::string default_store_dir() {
 store_source store_source::open(const std::string& store_dir) {
   std::error_code ec;
   if (!fs::exists(store_dir, ec))
-    throw error(error_code::store_open_failed,
-                "no tracker store at '" + store_dir + "': the directory does not exist "
-                "(pass --store DIR or set $TRACKER_DIR)");
+    throw error(error_code::store_open_failed, "no tracker store at '" + store_dir +
+                                                   "': the directory does not exist "
+                                                   "(pass --store DIR or set $TRACKER_DIR)");
   if (!fs::is_directory(store_dir, ec))
     throw error(error_code::store_open_failed, "'" + store_dir + "' is not a directory");
   if (!fs::exists(fs::path(store_dir) / "tracker.db", ec))
     throw error(error_code::store_open_failed,
-                "'" + store_dir + "' is not a tracker store (no tracker.db): the store is empty; "
-                "log a run into it first");
+                "'" + store_dir +
+                    "' is not a tracker store (no tracker.db): the store is empty; "
+                    "log a run into it first");
   try {
     reader r = reader::open(store_dir);
     // Touch the schema now, so a damaged file fails here with a message, not mid-frame.
@@ -37,7 +38,8 @@ store_source store_source::open(const std::string& store_dir) {
   } catch (const error&) {
     throw;
   } catch (const std::exception& e) {
-    throw error(error_code::store_corrupt, "cannot read the store in '" + store_dir + "': " + e.what());
+    throw error(error_code::store_corrupt,
+                "cannot read the store in '" + store_dir + "': " + e.what());
   }
 }
 
@@ -54,19 +56,21 @@ std::map<std::string, std::vector<metric_summary>> store_source::summaries(
   if (run_ids.empty()) return out;
   ++stats_.queries;
   auto all = reader_.summaries_of(run_ids);
-  for (std::size_t i = 0; i < run_ids.size() && i < all.size(); ++i) out[run_ids[i]] = std::move(all[i]);
+  for (std::size_t i = 0; i < run_ids.size() && i < all.size(); ++i)
+    out[run_ids[i]] = std::move(all[i]);
   return out;
 }
 
-point_batch store_source::points_after(const std::string& run_id, const std::string& key, std::int64_t cursor,
-                                       std::size_t limit) {
+point_batch store_source::points_after(const std::string& run_id, const std::string& key,
+                                       std::int64_t cursor, std::size_t limit) {
   ++stats_.queries;
   point_batch b = reader_.points_after(run_id, key, cursor, limit);
   stats_.points_read += b.points.size();
   return b;
 }
 
-std::vector<point> store_source::points_after_step(const std::string& run_id, const std::string& key,
+std::vector<point> store_source::points_after_step(const std::string& run_id,
+                                                   const std::string& key,
                                                    std::int64_t after_step) {
   ++stats_.queries;
   if (after_step == std::numeric_limits<std::int64_t>::max()) return {};
@@ -76,7 +80,8 @@ std::vector<point> store_source::points_after_step(const std::string& run_id, co
 }
 
 std::vector<span_bucket> store_source::buckets(const std::string& run_id, const std::string& key,
-                                               std::int64_t from, std::int64_t to, std::size_t max_buckets) {
+                                               std::int64_t from, std::int64_t to,
+                                               std::size_t max_buckets) {
   ++stats_.queries;
   auto bs = reader_.buckets(run_id, key, from, to, max_buckets);
   stats_.buckets_read += bs.size();

@@ -42,9 +42,9 @@ struct span_bucket {
 
 // Counters a test or a benchmark reads to prove what a refresh cost.
 struct source_stats {
-  std::uint64_t queries = 0;      // calls into the reader
-  std::uint64_t points_read = 0;  // raw points returned by the reader
-  std::uint64_t buckets_read = 0; // buckets returned by the reader
+  std::uint64_t queries = 0;       // calls into the reader
+  std::uint64_t points_read = 0;   // raw points returned by the reader
+  std::uint64_t buckets_read = 0;  // buckets returned by the reader
 };
 
 class store_source {
@@ -64,7 +64,8 @@ class store_source {
 
   std::vector<run_info> runs();
   // Summaries of many runs in one query.
-  std::map<std::string, std::vector<metric_summary>> summaries(const std::vector<std::string>& run_ids);
+  std::map<std::string, std::vector<metric_summary>> summaries(
+      const std::vector<std::string>& run_ids);
 
   // Points written after cursor, in insertion order (0: from the first), at most limit.
   point_batch points_after(const std::string& run_id, const std::string& key, std::int64_t cursor,

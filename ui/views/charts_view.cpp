@@ -81,7 +81,8 @@ const plot_series* viewer::plot_for(const std::string& run_id, const std::string
   auto it = plots_.find(id);
   if (it == plots_.end() || it->second.source != data || it->second.axis != chart_.axis ||
       it->second.smoothing != chart_.smoothing) {
-    plot_cache_entry e{data, chart_.axis, chart_.smoothing, make_plot(*data, chart_.axis, chart_.smoothing)};
+    plot_cache_entry e{data, chart_.axis, chart_.smoothing,
+                       make_plot(*data, chart_.axis, chart_.smoothing)};
     it = plots_.insert_or_assign(id, std::move(e)).first;
   }
   return &it->second.plot;
@@ -90,7 +91,8 @@ const plot_series* viewer::plot_for(const std::string& run_id, const std::string
 void viewer::draw_charts_toolbar() {
   const catalog& cat = *snap_->cat;
   ImGui::SetNextItemWidth(200);
-  ImGui::InputTextWithHint("##search", chart_.search_regex ? "search keys (regex)" : "search keys", &chart_.search);
+  ImGui::InputTextWithHint("##search", chart_.search_regex ? "search keys (regex)" : "search keys",
+                           &chart_.search);
   next_item(70);
   ImGui::Checkbox("regex", &chart_.search_regex);
   search_error_.clear();
@@ -113,22 +115,26 @@ void viewer::draw_charts_toolbar() {
   ImGui::Checkbox("log y", &chart_.log_y);
   next_item(140);
   ImGui::Checkbox("ignore outliers", &chart_.ignore_outliers);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("clip the y-range to the 5th..95th percentile of the visible values");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("clip the y-range to the 5th..95th percentile of the visible values");
   next_item(70);
   ImGui::Checkbox("link x", &chart_.link_x);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("zoom and pan every chart together");
   next_item(190);
   ImGui::SetNextItemWidth(190);
-  std::string label = chart_.group == chart_settings::grouping::none  ? "no grouping"
-                      : chart_.group == chart_settings::grouping::all ? "group: all selected"
-                                                                       : "group: " + chart_.group_key;
+  std::string label = chart_.group == chart_settings::grouping::none ? "no grouping"
+                      : chart_.group == chart_settings::grouping::all
+                          ? "group: all selected"
+                          : "group: " + chart_.group_key;
   if (ImGui::BeginCombo("##cgroup", label.c_str())) {
     if (ImGui::Selectable("no grouping", chart_.group == chart_settings::grouping::none))
       chart_.group = chart_settings::grouping::none;
     if (ImGui::Selectable("group: all selected", chart_.group == chart_settings::grouping::all))
       chart_.group = chart_settings::grouping::all;
     for (const std::string& k : cat.config_keys)
-      if (ImGui::Selectable(("group: " + k).c_str(), chart_.group == chart_settings::grouping::config && chart_.group_key == k)) {
+      if (ImGui::Selectable(
+              ("group: " + k).c_str(),
+              chart_.group == chart_settings::grouping::config && chart_.group_key == k)) {
         chart_.group = chart_settings::grouping::config;
         chart_.group_key = k;
       }
@@ -156,7 +162,8 @@ void viewer::draw_selected_runs_panel() {
     bool focused = focused_ == id;
     if (ImGui::Selectable(r->info.name.c_str(), focused)) focused_ = id;
     if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("%s  ·  %s  ·  %s", id.c_str(), r->info.project.c_str(), to_string(r->info.status));
+      ImGui::SetTooltip("%s  ·  %s  ·  %s", id.c_str(), r->info.project.c_str(),
+                        to_string(r->info.status));
     ImGui::PopID();
     if (r->live()) {
       ImGui::SameLine();
@@ -165,7 +172,8 @@ void viewer::draw_selected_runs_panel() {
   }
   if (sel_.empty()) {
     ImGui::PushTextWrapPos(0);
-    ImGui::TextDisabled("Select runs in the Runs tab (click, ctrl-click, shift-click) to chart them.");
+    ImGui::TextDisabled(
+        "Select runs in the Runs tab (click, ctrl-click, shift-click) to chart them.");
     ImGui::PopTextWrapPos();
   }
 }
@@ -219,7 +227,8 @@ void viewer::draw_chart(const std::string& key, ImVec2 size, std::vector<series_
     if (range.is_auto()) {
       x0 = std::numeric_limits<double>::infinity(), x1 = -x0;
       for (const plot_series* p : plots)
-        if (!p->pts.empty()) x0 = std::min(x0, p->pts.front().x), x1 = std::max(x1, p->pts.back().x);
+        if (!p->pts.empty())
+          x0 = std::min(x0, p->pts.front().x), x1 = std::max(x1, p->pts.back().x);
     }
     group_data.reserve(members.size());
     for (auto& [g, m] : members) {
@@ -229,7 +238,8 @@ void viewer::draw_chart(const std::string& key, ImVec2 size, std::vector<series_
     // Groups take palette colours in label order, so groups of one chart never share one.
     std::size_t i = 0;
     for (auto& [g, m] : members) {
-      groups.push_back({&group_data[i], palette_color(i % palette_size), group_labels[i].c_str(), chart_.band_stddev});
+      groups.push_back({&group_data[i], palette_color(i % palette_size), group_labels[i].c_str(),
+                        chart_.band_stddev});
       ++i;
     }
     lines.clear();
@@ -250,12 +260,15 @@ void viewer::draw_chart(const std::string& key, ImVec2 size, std::vector<series_
   ImVec2 after = ImGui::GetCursorScreenPos();
   bool pinned = pinned_.count(key) > 0;
   const char* pin_label = pinned ? "unpin" : "pin";
-  ImGui::SetCursorScreenPos(ImVec2(top_left.x + size.x - ImGui::CalcTextSize(pin_label).x - 22, top_left.y + 4));
+  ImGui::SetCursorScreenPos(
+      ImVec2(top_left.x + size.x - ImGui::CalcTextSize(pin_label).x - 22, top_left.y + 4));
   ImGui::PushID(key.c_str());
   ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0, 0, 0, 0));
   if (ImGui::SmallButton(pin_label)) {
-    if (pinned) pinned_.erase(key);
-    else pinned_.insert(key);
+    if (pinned)
+      pinned_.erase(key);
+    else
+      pinned_.insert(key);
   }
   ImGui::PopStyleColor();
   ImGui::PopID();
@@ -272,7 +285,8 @@ void viewer::draw_charts_view() {
   }
   draw_charts_toolbar();
   if (!search_error_.empty())
-    ImGui::TextColored(widgets::colors().error, "search: %s (showing substring matches)", search_error_.c_str());
+    ImGui::TextColored(widgets::colors().error, "search: %s (showing substring matches)",
+                       search_error_.c_str());
   const float panel_w = 250;
   ImGui::BeginChild("selected_runs", ImVec2(panel_w, 0), true);
   draw_selected_runs_panel();
@@ -291,7 +305,8 @@ void viewer::draw_charts_view() {
     int cols = std::max(1, std::min({chart_.columns, fit, int(ks.size())}));
     float w = std::floor((avail_w - spacing * float(cols - 1)) / float(cols));
     float h = std::clamp(w * 0.62f, 240.0f, 420.0f);
-    if (ks.size() == 1 && !opts_.keys.empty()) h = std::max(h, ImGui::GetContentRegionAvail().y - 8);
+    if (ks.size() == 1 && !opts_.keys.empty())
+      h = std::max(h, ImGui::GetContentRegionAvail().y - 8);
     for (std::size_t i = 0; i < ks.size(); ++i) {
       if (i % std::size_t(cols) != 0) ImGui::SameLine();
       draw_chart(ks[i], ImVec2(w, h), wants);
@@ -301,15 +316,19 @@ void viewer::draw_charts_view() {
   if (sel_.empty()) {
     ImGui::TextDisabled("No run selected.");
   } else if (keys.empty()) {
-    ImGui::TextDisabled(chart_.search.empty() ? "The selected runs have no metrics yet." : "No metric key matches the search.");
+    ImGui::TextDisabled(chart_.search.empty() ? "The selected runs have no metrics yet."
+                                              : "No metric key matches the search.");
   } else if (!opts_.keys.empty()) {
     grid(keys);  // --keys: exactly these charts, no sections
   } else {
     std::vector<std::string> pinned;
     for (const std::string& k : keys)
       if (pinned_.count(k)) pinned.push_back(k);
-    if (!pinned.empty() && ImGui::CollapsingHeader("Pinned", ImGuiTreeNodeFlags_DefaultOpen)) grid(pinned);
-    std::map<std::string, std::vector<std::string>, bool (*)(const std::string&, const std::string&)> sections(section_less);
+    if (!pinned.empty() && ImGui::CollapsingHeader("Pinned", ImGuiTreeNodeFlags_DefaultOpen))
+      grid(pinned);
+    std::map<std::string, std::vector<std::string>,
+             bool (*)(const std::string&, const std::string&)>
+        sections(section_less);
     for (const std::string& k : keys)
       if (!pinned_.count(k)) sections[section_of(k)].push_back(k);
     for (auto& [name, ks] : sections) {

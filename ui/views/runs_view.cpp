@@ -19,11 +19,16 @@ namespace {
 ImVec4 status_color(run_status s) {
   const auto& tc = widgets::colors();
   switch (s) {
-    case run_status::running: return tc.running;
-    case run_status::finished: return tc.finished;
-    case run_status::failed: return tc.failed;
-    case run_status::killed: return tc.killed;
-    case run_status::crashed: return tc.crashed;
+    case run_status::running:
+      return tc.running;
+    case run_status::finished:
+      return tc.finished;
+    case run_status::failed:
+      return tc.failed;
+    case run_status::killed:
+      return tc.killed;
+    case run_status::crashed:
+      return tc.crashed;
   }
   return tc.finished;
 }
@@ -41,7 +46,8 @@ const fixed_column fixed_columns[] = {
     {"Name", column_kind::name, ImGuiTableColumnFlags_NoHide, 150},
     {"Project", column_kind::project, ImGuiTableColumnFlags_None, 80},
     {"Tags", column_kind::tags, ImGuiTableColumnFlags_None, 110},
-    {"Created", column_kind::created, ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_PreferSortDescending, 130},
+    {"Created", column_kind::created,
+     ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_PreferSortDescending, 130},
     {"Duration", column_kind::duration, ImGuiTableColumnFlags_None, 84},
 };
 constexpr int fixed_count = int(sizeof fixed_columns / sizeof fixed_columns[0]);
@@ -70,7 +76,8 @@ void viewer::draw_color_swatch(const std::string& id, float size) {
   if (ImGui::IsItemClicked()) ImGui::OpenPopup("color");
   if (ImGui::BeginPopup("color")) {
     ImVec4 c = ImGui::ColorConvertU32ToFloat4(color_of(id));
-    if (ImGui::ColorPicker3("##pick", &c.x, ImGuiColorEditFlags_NoSidePreview | ImGuiColorEditFlags_NoSmallPreview))
+    if (ImGui::ColorPicker3("##pick", &c.x,
+                            ImGuiColorEditFlags_NoSidePreview | ImGuiColorEditFlags_NoSmallPreview))
       color_override_[id] = ImGui::ColorConvertFloat4ToU32(c);
     if (ImGui::Button("Reset")) color_override_.erase(id);
     ImGui::EndPopup();
@@ -92,7 +99,8 @@ void viewer::draw_runs_view() {
         bool val = k.rfind("val", 0) == 0 || k.rfind("test", 0) == 0;
         if ((pass == 0) != val || metrics >= 4 || k.rfind("system/", 0) == 0) continue;
         goal g = infer_goal(k);
-        extra_columns_.push_back(column(column_kind::metric, k, g == goal::none ? summary_field::last : summary_field::best));
+        extra_columns_.push_back(column(
+            column_kind::metric, k, g == goal::none ? summary_field::last : summary_field::best));
         ++metrics;
       }
   }
@@ -118,8 +126,9 @@ void viewer::draw_runs_view() {
 void viewer::draw_runs_toolbar() {
   const catalog& cat = *snap_->cat;
   ImGui::SetNextItemWidth(std::min(640.0f, ImGui::GetContentRegionAvail().x * 0.45f));
-  if (ImGui::InputTextWithHint("##filter", "filter: text  tag:cnn  status:running  val/accuracy>=0.85  config.lr=0.001",
-                               &filter_text_))
+  if (ImGui::InputTextWithHint(
+          "##filter", "filter: text  tag:cnn  status:running  val/accuracy>=0.85  config.lr=0.001",
+          &filter_text_))
     set_filter(filter_text_);
   ImGui::SameLine();
   ImGui::TextDisabled("%zu of %zu runs", rows_.size(), cat.runs.size());
@@ -128,7 +137,8 @@ void viewer::draw_runs_toolbar() {
   visible_ids.reserve(rows_.size());
   for (std::size_t i : rows_) visible_ids.push_back(cat.runs[i].info.id);
   const ImGuiIO& io = ImGui::GetIO();
-  const bool ctrl_a = io.KeyCtrl && !io.WantTextInput && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_A));
+  const bool ctrl_a =
+      io.KeyCtrl && !io.WantTextInput && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_A));
   if (ImGui::Button("Select all") || ctrl_a) sel_.select_all(visible_ids);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("select every run the filter shows (ctrl+A)");
   ImGui::SameLine();
@@ -140,18 +150,21 @@ void viewer::draw_runs_toolbar() {
   ImGui::SetNextItemWidth(180);
   std::string group_label = group_.by == group_by::kind::none      ? "no grouping"
                             : group_.by == group_by::kind::project ? "group: project"
-                                                                    : "group: " + group_.key;
+                                                                   : "group: " + group_.key;
   if (ImGui::BeginCombo("##group", group_label.c_str())) {
     if (ImGui::Selectable("no grouping", group_.by == group_by::kind::none)) group_ = {};
-    if (ImGui::Selectable("group: project", group_.by == group_by::kind::project)) group_ = {group_by::kind::project, ""};
+    if (ImGui::Selectable("group: project", group_.by == group_by::kind::project))
+      group_ = {group_by::kind::project, ""};
     for (const std::string& k : cat.config_keys)
-      if (ImGui::Selectable(("group: " + k).c_str(), group_.by == group_by::kind::config && group_.key == k))
+      if (ImGui::Selectable(("group: " + k).c_str(),
+                            group_.by == group_by::kind::config && group_.key == k))
         group_ = {group_by::kind::config, k};
     ImGui::EndCombo();
   }
   ImGui::SameLine();
   ImGui::Checkbox("Details", &show_details_);
-  if (!filter_error_.empty()) ImGui::TextColored(widgets::colors().error, "filter: %s", filter_error_.c_str());
+  if (!filter_error_.empty())
+    ImGui::TextColored(widgets::colors().error, "filter: %s", filter_error_.c_str());
 }
 
 void viewer::draw_columns_popup() {
@@ -161,8 +174,10 @@ void viewer::draw_columns_popup() {
     auto it = std::find(extra_columns_.begin(), extra_columns_.end(), c);
     bool on = it != extra_columns_.end();
     if (ImGui::Checkbox(c.label().c_str(), &on)) {
-      if (on) extra_columns_.push_back(c);
-      else extra_columns_.erase(std::find(extra_columns_.begin(), extra_columns_.end(), c));
+      if (on)
+        extra_columns_.push_back(c);
+      else
+        extra_columns_.erase(std::find(extra_columns_.begin(), extra_columns_.end(), c));
     }
   };
   ImGui::TextDisabled("Config");
@@ -174,15 +189,18 @@ void viewer::draw_columns_popup() {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(k.c_str());
-      for (summary_field f : {summary_field::last, summary_field::min, summary_field::max, summary_field::best}) {
+      for (summary_field f :
+           {summary_field::last, summary_field::min, summary_field::max, summary_field::best}) {
         ImGui::TableNextColumn();
         column_ref c = column(column_kind::metric, k, f);
         auto it = std::find(extra_columns_.begin(), extra_columns_.end(), c);
         bool on = it != extra_columns_.end();
         ImGui::PushID((k + to_string(f)).c_str());
         if (ImGui::Checkbox(to_string(f), &on)) {
-          if (on) extra_columns_.push_back(c);
-          else extra_columns_.erase(std::find(extra_columns_.begin(), extra_columns_.end(), c));
+          if (on)
+            extra_columns_.push_back(c);
+          else
+            extra_columns_.erase(std::find(extra_columns_.begin(), extra_columns_.end(), c));
         }
         ImGui::PopID();
       }
@@ -196,31 +214,36 @@ void viewer::draw_runs_table(float height) {
   const catalog& cat = *snap_->cat;
   const int ncols = 1 + fixed_count + int(extra_columns_.size());
   if (ncols > 64) extra_columns_.resize(64 - 1 - fixed_count);
-  ImGuiTableFlags flags = ImGuiTableFlags_Sortable | ImGuiTableFlags_SortMulti | ImGuiTableFlags_Resizable |
-                          ImGuiTableFlags_Reorderable | ImGuiTableFlags_Hideable | ImGuiTableFlags_RowBg |
-                          ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_BordersOuterH | ImGuiTableFlags_ScrollY |
-                          ImGuiTableFlags_ScrollX | ImGuiTableFlags_SizingFixedFit;
+  ImGuiTableFlags flags =
+      ImGuiTableFlags_Sortable | ImGuiTableFlags_SortMulti | ImGuiTableFlags_Resizable |
+      ImGuiTableFlags_Reorderable | ImGuiTableFlags_Hideable | ImGuiTableFlags_RowBg |
+      ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_BordersOuterH | ImGuiTableFlags_ScrollY |
+      ImGuiTableFlags_ScrollX | ImGuiTableFlags_SizingFixedFit;
   // The id changes with the extra-column set, so ImGui does not mix up column settings.
   std::string table_id = "runs_table";
   for (const column_ref& c : extra_columns_) table_id += "|" + c.label();
   ImGui::PushID(table_id.c_str());
-  if (!ImGui::BeginTable("runs", 1 + fixed_count + int(extra_columns_.size()), flags, ImVec2(0, height - 50))) {
+  if (!ImGui::BeginTable("runs", 1 + fixed_count + int(extra_columns_.size()), flags,
+                         ImVec2(0, height - 50))) {
     ImGui::PopID();
     return;
   }
   ImGui::TableSetupScrollFreeze(3, 1);
-  ImGui::TableSetupColumn("##color", ImGuiTableColumnFlags_NoSort | ImGuiTableColumnFlags_NoResize |
-                                         ImGuiTableColumnFlags_NoReorder | ImGuiTableColumnFlags_NoHide |
-                                         ImGuiTableColumnFlags_WidthFixed,
+  ImGui::TableSetupColumn("##color",
+                          ImGuiTableColumnFlags_NoSort | ImGuiTableColumnFlags_NoResize |
+                              ImGuiTableColumnFlags_NoReorder | ImGuiTableColumnFlags_NoHide |
+                              ImGuiTableColumnFlags_WidthFixed,
                           18.0f, 0);
   for (int i = 0; i < fixed_count; ++i)
-    ImGui::TableSetupColumn(fixed_columns[i].label, fixed_columns[i].flags | ImGuiTableColumnFlags_WidthFixed,
+    ImGui::TableSetupColumn(fixed_columns[i].label,
+                            fixed_columns[i].flags | ImGuiTableColumnFlags_WidthFixed,
                             fixed_columns[i].width, ImGuiID(1 + i));
   for (std::size_t i = 0; i < extra_columns_.size(); ++i)
-    ImGui::TableSetupColumn(extra_columns_[i].label().c_str(),
-                            ImGuiTableColumnFlags_WidthFixed | ImGuiTableColumnFlags_PreferSortDescending,
-                            std::max(90.0f, ImGui::CalcTextSize(extra_columns_[i].label().c_str()).x + 28),
-                            ImGuiID(extra_id_base + i));
+    ImGui::TableSetupColumn(
+        extra_columns_[i].label().c_str(),
+        ImGuiTableColumnFlags_WidthFixed | ImGuiTableColumnFlags_PreferSortDescending,
+        std::max(90.0f, ImGui::CalcTextSize(extra_columns_[i].label().c_str()).x + 28),
+        ImGuiID(extra_id_base + i));
   ImGui::TableHeadersRow();
 
   if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsDirty) {
@@ -228,10 +251,13 @@ void viewer::draw_runs_table(float height) {
     for (int i = 0; i < specs->SpecsCount; ++i) {
       const ImGuiTableColumnSortSpecs& s = specs->Specs[i];
       column_ref col;
-      if (s.ColumnUserID >= 1 && s.ColumnUserID <= ImGuiID(fixed_count)) col.kind = fixed_columns[s.ColumnUserID - 1].kind;
-      else if (s.ColumnUserID >= extra_id_base && s.ColumnUserID - extra_id_base < extra_columns_.size())
+      if (s.ColumnUserID >= 1 && s.ColumnUserID <= ImGuiID(fixed_count))
+        col.kind = fixed_columns[s.ColumnUserID - 1].kind;
+      else if (s.ColumnUserID >= extra_id_base &&
+               s.ColumnUserID - extra_id_base < extra_columns_.size())
         col = extra_columns_[s.ColumnUserID - extra_id_base];
-      else continue;
+      else
+        continue;
       sort_.push_back({col, s.SortDirection == ImGuiSortDirection_Ascending});
     }
     specs->SpecsDirty = false;
@@ -255,22 +281,26 @@ void viewer::draw_runs_table(float height) {
     // Status
     if (ImGui::TableSetColumnIndex(1)) {
       ImVec4 c = status_color(row.info.status);
-      if (row.live()) c.w = 0.55f + 0.45f * std::sin(float(ImGui::GetTime()) * 4.0f);  // a live run pulses
+      if (row.live())
+        c.w = 0.55f + 0.45f * std::sin(float(ImGui::GetTime()) * 4.0f);  // a live run pulses
       ImDrawList* dl = ImGui::GetWindowDrawList();
       ImVec2 p = ImGui::GetCursorScreenPos();
       float lh = ImGui::GetTextLineHeight();
-      dl->AddCircleFilled(ImVec2(p.x + 5, p.y + lh * 0.5f), 4.5f, ImGui::ColorConvertFloat4ToU32(c));
+      dl->AddCircleFilled(ImVec2(p.x + 5, p.y + lh * 0.5f), 4.5f,
+                          ImGui::ColorConvertFloat4ToU32(c));
       ImGui::Dummy(ImVec2(12, lh));
       ImGui::SameLine(0, 4);
       ImGui::TextColored(status_color(row.info.status), "%s", to_string(row.info.status));
-      if (ImGui::IsItemHovered() && !row.info.status_reason.empty()) ImGui::SetTooltip("%s", row.info.status_reason.c_str());
+      if (ImGui::IsItemHovered() && !row.info.status_reason.empty())
+        ImGui::SetTooltip("%s", row.info.status_reason.c_str());
     }
     // Name: the selectable spans the row and takes the clicks.
     if (ImGui::TableSetColumnIndex(2)) {
       bool selected = sel_.contains(id);
       ImGui::PushID(id.c_str());
       if (ImGui::Selectable(row.info.name.c_str(), selected,
-                            ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap |
+                            ImGuiSelectableFlags_SpanAllColumns |
+                                ImGuiSelectableFlags_AllowItemOverlap |
                                 ImGuiSelectableFlags_AllowDoubleClick)) {
         sel_.click(id, click_modifiers{io.KeyShift, io.KeyCtrl || io.KeySuper}, visible_ids);
         focused_ = id;
@@ -295,7 +325,8 @@ void viewer::draw_runs_table(float height) {
     for (std::size_t i = 0; i < extra_columns_.size(); ++i)
       if (ImGui::TableSetColumnIndex(1 + fixed_count + int(i))) {
         cell c = cell_of(row, extra_columns_[i]);
-        if (c.missing) ImGui::TextDisabled("-");
+        if (c.missing)
+          ImGui::TextDisabled("-");
         else if (c.number) {
           // Numbers right-aligned, like every spreadsheet.
           float w = ImGui::CalcTextSize(c.text.c_str()).x;
@@ -312,7 +343,8 @@ void viewer::draw_runs_table(float height) {
     ImGuiListClipper clipper;
     clipper.Begin(int(rows_.size()));
     while (clipper.Step())
-      for (int r = clipper.DisplayStart; r < clipper.DisplayEnd; ++r) draw_row(rows_[std::size_t(r)]);
+      for (int r = clipper.DisplayStart; r < clipper.DisplayEnd; ++r)
+        draw_row(rows_[std::size_t(r)]);
   } else {
     for (const row_group& g : group_rows(rows_, cat, group_)) {
       ImGui::TableNextRow();
@@ -320,10 +352,12 @@ void viewer::draw_runs_table(float height) {
       ImDrawList* dl = ImGui::GetWindowDrawList();
       ImVec2 p = ImGui::GetCursorScreenPos();
       float lh = ImGui::GetTextLineHeight();
-      dl->AddRectFilled(ImVec2(p.x, p.y + 2), ImVec2(p.x + 12, p.y + lh - 2), group_color(g.label), 3.0f);
+      dl->AddRectFilled(ImVec2(p.x, p.y + 2), ImVec2(p.x + 12, p.y + lh - 2), group_color(g.label),
+                        3.0f);
       ImGui::TableSetColumnIndex(2);
-      bool open = ImGui::TreeNodeEx(g.label.c_str(), ImGuiTreeNodeFlags_DefaultOpen | ImGuiTreeNodeFlags_SpanFullWidth,
-                                    "%s  (%zu)", g.label.c_str(), g.rows.size());
+      bool open = ImGui::TreeNodeEx(
+          g.label.c_str(), ImGuiTreeNodeFlags_DefaultOpen | ImGuiTreeNodeFlags_SpanFullWidth,
+          "%s  (%zu)", g.label.c_str(), g.rows.size());
       if (open) {
         for (std::size_t index : g.rows) draw_row(index);
         ImGui::TreePop();
@@ -332,8 +366,9 @@ void viewer::draw_runs_table(float height) {
   }
   ImGui::EndTable();
   ImGui::PopID();
-  ImGui::TextDisabled("click: select  |  ctrl-click: toggle  |  shift-click: range  |  double-click: charts  |  "
-                      "right-click a header: hide columns  |  shift-click a header: sort by several");
+  ImGui::TextDisabled(
+      "click: select  |  ctrl-click: toggle  |  shift-click: range  |  double-click: charts  |  "
+      "right-click a header: hide columns  |  shift-click a header: sort by several");
 }
 
 void viewer::draw_run_details(const run_row& row) {
@@ -356,7 +391,9 @@ void viewer::draw_run_details(const run_row& row) {
   field("created", cell_of(row, column(column_kind::created)).text);
   field("duration", cell_of(row, column(column_kind::duration)).text);
   field("host", r.host + (r.pid ? "  (pid " + std::to_string(r.pid) + ")" : ""));
-  field("git", r.git_commit.empty() ? "" : r.git_commit.substr(0, 12) + (r.git_branch.empty() ? "" : "  " + r.git_branch));
+  field("git", r.git_commit.empty() ? ""
+                                    : r.git_commit.substr(0, 12) +
+                                          (r.git_branch.empty() ? "" : "  " + r.git_branch));
   std::string tags;
   for (const std::string& t : r.tags) tags += (tags.empty() ? "" : ", ") + t;
   field("tags", tags);

@@ -17,7 +17,8 @@ namespace {
 constexpr int key_f5 = 294;
 }  // namespace
 
-viewer::viewer(data_feed& feed, const app_options& opts) : feed_(feed), opts_(opts), view_(opts.view) {
+viewer::viewer(data_feed& feed, const app_options& opts)
+    : feed_(feed), opts_(opts), view_(opts.view) {
   chart_.axis = opts.axis;
   chart_.smoothing = static_cast<float>(opts.smoothing);
   range_axis_ = opts.axis;
@@ -53,7 +54,8 @@ void viewer::apply_initial_selection() {
   if (initial_selection_done_ || !snap_->loaded) return;
   initial_selection_done_ = true;
   const catalog& cat = *snap_->cat;
-  std::vector<std::string> refs = opts_.runs.empty() ? std::vector<std::string>{"latest"} : opts_.runs;
+  std::vector<std::string> refs =
+      opts_.runs.empty() ? std::vector<std::string>{"latest"} : opts_.runs;
   std::vector<std::string> ids;
   for (const std::string& ref : refs) {
     std::string why;
@@ -91,8 +93,8 @@ void viewer::frame() {
   ImGui::SetNextWindowPos(vp->WorkPos);
   ImGui::SetNextWindowSize(vp->WorkSize);
   ImGui::Begin("tracker-ui", nullptr,
-               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-                   ImGuiWindowFlags_NoBringToFrontOnFocus);
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus);
 
   if (!snap_->loaded) {
     draw_store_error();
@@ -102,7 +104,8 @@ void viewer::frame() {
   }
 
   const float status_h = ImGui::GetFrameHeight() + 6;
-  ImGui::BeginChild("main", ImVec2(0, -status_h), false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+  ImGui::BeginChild("main", ImVec2(0, -status_h), false,
+                    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   if (ImGui::BeginTabBar("views")) {
     for (const view_info& v : view_table) {
       ImGuiTabItemFlags flags = 0;
@@ -110,8 +113,12 @@ void viewer::frame() {
       if (ImGui::BeginTabItem(v.title, nullptr, flags)) {
         if (!view_requested_) view_ = v.id;
         switch (v.id) {
-          case view_id::runs: draw_runs_view(); break;
-          case view_id::charts: draw_charts_view(); break;
+          case view_id::runs:
+            draw_runs_view();
+            break;
+          case view_id::charts:
+            draw_charts_view();
+            break;
         }
         ImGui::EndTabItem();
       }
@@ -130,7 +137,8 @@ void viewer::frame() {
   }
   // Ready when the snapshot this frame drew answers exactly the series this frame asked for,
   // for a few frames in a row (layout and plot widths settle first).
-  bool settled = snap_->loaded && snap_->settled && initial_selection_done_ && snap_->served == last_wants_;
+  bool settled =
+      snap_->loaded && snap_->settled && initial_selection_done_ && snap_->served == last_wants_;
   settled_frames_ = settled ? settled_frames_ + 1 : 0;
   ready_ = settled_frames_ >= 3;
 }
@@ -163,7 +171,8 @@ void viewer::draw_status_bar() {
   ImGui::Separator();
   // F5 (or the button) reads the store now instead of at the next poll.
   if (ImGui::SmallButton("refresh") || ImGui::IsKeyPressed(key_f5, false)) feed_.refresh_now();
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("read the store now (F5); it is also polled every second");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("read the store now (F5); it is also polled every second");
   ImGui::SameLine();
   ImGui::TextDisabled("%s", opts_.store.c_str());
   ImGui::SameLine();

@@ -34,9 +34,9 @@ struct chart_settings {
   bool ignore_outliers = false;
   bool link_x = true;
   enum class grouping : std::uint8_t { none, all, config } group = grouping::none;
-  std::string group_key;        // config key when group == config
-  bool band_stddev = false;     // group band: +-1 std (else min..max)
-  std::string search;           // substring, or a regex when search_regex
+  std::string group_key;     // config key when group == config
+  bool band_stddev = false;  // group band: +-1 std (else min..max)
+  std::string search;        // substring, or a regex when search_regex
   bool search_regex = false;
   int columns = 3;
 };

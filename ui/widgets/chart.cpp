@@ -19,11 +19,15 @@ struct mapping {
   ImVec2 min, max;        // plot rect on screen
   bool log_y;
   float X(double x) const { return min.x + float((x - x0) / (x1 - x0)) * (max.x - min.x); }
-  double inv_x(float px) const { return x0 + double(px - min.x) / double(max.x - min.x) * (x1 - x0); }
+  double inv_x(float px) const {
+    return x0 + double(px - min.x) / double(max.x - min.x) * (x1 - x0);
+  }
   double ty(double v) const { return log_y ? (v > 0 ? std::log10(v) : nan_v) : v; }
   float Yt(double t) const { return max.y - float((t - y0) / (y1 - y0)) * (max.y - min.y); }
   float Y(double v) const { return Yt(ty(v)); }
-  double inv_y(float py) const { return y0 + double(max.y - py) / double(max.y - min.y) * (y1 - y0); }
+  double inv_y(float py) const {
+    return y0 + double(max.y - py) / double(max.y - min.y) * (y1 - y0);
+  }
 };
 
 // Folds the visible points of one series into pixel columns (plot-relative coordinates):
@@ -38,14 +42,16 @@ void fold_series(const mapping& m, const plot_series& s, bool smoothed, line_cac
   const auto& p = s.pts;
   if (p.empty()) return;
   // First point whose x reaches the visible range; one before it keeps the line going.
-  auto first = std::lower_bound(p.begin(), p.end(), m.x0, [](const plot_point& q, double v) { return q.x < v; });
+  auto first = std::lower_bound(p.begin(), p.end(), m.x0,
+                                [](const plot_point& q, double v) { return q.x < v; });
   std::size_t i0 = first == p.begin() ? 0 : std::size_t(first - p.begin()) - 1;
   const float h = m.max.y - m.min.y;
   const float clip_lo = -4000, clip_hi = h + 4000;  // keep floats sane when zoomed far in
   auto clampy = [&](float y) { return std::clamp(y, clip_lo, clip_hi); };
   auto rel_y = [&](double v) { return m.Y(v) - m.min.y; };
   auto end_piece = [](std::vector<ImVec2>& pts, std::vector<int>& ends) {
-    if (ends.empty() ? !pts.empty() : ends.back() != int(pts.size())) ends.push_back(int(pts.size()));
+    if (ends.empty() ? !pts.empty() : ends.back() != int(pts.size()))
+      ends.push_back(int(pts.size()));
   };
 
   int col = std::numeric_limits<int>::min();
@@ -57,14 +63,19 @@ void fold_series(const mapping& m, const plot_series& s, bool smoothed, line_cac
     if (in_col == 0) return;
     if (std::isfinite(band_lo) && std::isfinite(band_hi) && (in_col > 1 || s.bucketed)) {
       float ya = clampy(rel_y(band_hi)), yb = clampy(rel_y(band_lo));
-      if (std::isfinite(ya) && std::isfinite(yb) && yb - ya >= 1.0f) c.bands.emplace_back(float(col), ya, float(col) + 1.0f, yb);
+      if (std::isfinite(ya) && std::isfinite(yb) && yb - ya >= 1.0f)
+        c.bands.emplace_back(float(col), ya, float(col) + 1.0f, yb);
     }
     float yr = rel_y(last_y), ys = rel_y(last_ys);
-    if (std::isfinite(yr)) c.raw.emplace_back(last_px, clampy(yr));
-    else end_piece(c.raw, c.raw_ends);
+    if (std::isfinite(yr))
+      c.raw.emplace_back(last_px, clampy(yr));
+    else
+      end_piece(c.raw, c.raw_ends);
     if (smoothed) {
-      if (std::isfinite(ys)) c.smooth.emplace_back(last_px, clampy(ys));
-      else end_piece(c.smooth, c.smooth_ends);
+      if (std::isfinite(ys))
+        c.smooth.emplace_back(last_px, clampy(ys));
+      else
+        end_piece(c.smooth, c.smooth_ends);
     }
     in_col = 0;
     band_lo = band_hi = nan_v;
@@ -93,25 +104,31 @@ void fold_series(const mapping& m, const plot_series& s, bool smoothed, line_cac
 }
 
 // Emits a folded line at the plot's current screen position.
-void emit_series(ImDrawList* dl, const mapping& m, const line_cache& c, std::uint32_t color, bool smoothed) {
+void emit_series(ImDrawList* dl, const mapping& m, const line_cache& c, std::uint32_t color,
+                 bool smoothed) {
   const ImU32 band_col = with_alpha(color, smoothed ? 0.32f : 0.40f);
   const ImU32 raw_col = smoothed ? with_alpha(color, 0.30f) : color;
   const ImVec2 o = m.min;
   if (!c.bands.empty()) {  // one reservation for every band column
     dl->PrimReserve(int(c.bands.size()) * 6, int(c.bands.size()) * 4);
-    for (const ImVec4& b : c.bands) dl->PrimRect(ImVec2(o.x + b.x, o.y + b.y), ImVec2(o.x + b.z, o.y + b.w), band_col);
+    for (const ImVec4& b : c.bands)
+      dl->PrimRect(ImVec2(o.x + b.x, o.y + b.y), ImVec2(o.x + b.z, o.y + b.w), band_col);
   }
   static thread_local std::vector<ImVec2> buf;
-  auto lines = [&](const std::vector<ImVec2>& pts, const std::vector<int>& ends, ImU32 col, float thickness) {
+  auto lines = [&](const std::vector<ImVec2>& pts, const std::vector<int>& ends, ImU32 col,
+                   float thickness) {
     int start = 0;
     for (int end : ends) {
       int n = end - start;
       if (n >= 2) {
         buf.resize(std::size_t(n));
-        for (int i = 0; i < n; ++i) buf[std::size_t(i)] = ImVec2(o.x + pts[std::size_t(start + i)].x, o.y + pts[std::size_t(start + i)].y);
+        for (int i = 0; i < n; ++i)
+          buf[std::size_t(i)] =
+              ImVec2(o.x + pts[std::size_t(start + i)].x, o.y + pts[std::size_t(start + i)].y);
         dl->AddPolyline(buf.data(), n, col, ImDrawFlags_None, thickness);
       } else if (n == 1) {
-        dl->AddCircleFilled(ImVec2(o.x + pts[std::size_t(start)].x, o.y + pts[std::size_t(start)].y), 2.5f, col);
+        dl->AddCircleFilled(
+            ImVec2(o.x + pts[std::size_t(start)].x, o.y + pts[std::size_t(start)].y), 2.5f, col);
       }
       start = end;
     }
@@ -124,8 +141,8 @@ void draw_series(ImDrawList* dl, const mapping& m, const chart_line& l, bool smo
   static thread_local line_cache scratch;
   line_cache& c = l.cache ? *l.cache : scratch;
   const float w = m.max.x - m.min.x, h = m.max.y - m.min.y;
-  if (!l.cache || c.version != l.series->version || c.x0 != m.x0 || c.x1 != m.x1 || c.y0 != m.y0 || c.y1 != m.y1 ||
-      c.w != w || c.h != h || c.log_y != m.log_y || c.smoothed != smoothed) {
+  if (!l.cache || c.version != l.series->version || c.x0 != m.x0 || c.x1 != m.x1 || c.y0 != m.y0 ||
+      c.y1 != m.y1 || c.w != w || c.h != h || c.log_y != m.log_y || c.smoothed != smoothed) {
     fold_series(m, *l.series, smoothed, c);
     c.version = l.series->version;
     c.x0 = m.x0, c.x1 = m.x1, c.y0 = m.y0, c.y1 = m.y1, c.w = w, c.h = h;
@@ -151,7 +168,8 @@ void draw_group(ImDrawList* dl, const mapping& m, const chart_group_line& g) {
     float y = m.Y(l.mean[i]);
     if (std::isfinite(y)) pts.emplace_back(m.X(l.x[i]), y);
   }
-  if (pts.size() >= 2) dl->AddPolyline(pts.data(), int(pts.size()), g.color, ImDrawFlags_None, 2.0f);
+  if (pts.size() >= 2)
+    dl->AddPolyline(pts.data(), int(pts.size()), g.color, ImDrawFlags_None, 2.0f);
 }
 
 double interpolate_group(const group_line& g, double x) {
@@ -171,8 +189,9 @@ void extend(double& lo, double& hi, double v) {
 
 }  // namespace
 
-chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state& state, const chart_options& opts,
-                   std::span<const chart_line> lines, std::span<const chart_group_line> groups) {
+chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state& state,
+                   const chart_options& opts, std::span<const chart_line> lines,
+                   std::span<const chart_group_line> groups) {
   chart_result res;
   ImGui::PushID(id);
   ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -191,7 +210,8 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
     auto entry = [&](const char* label, std::uint32_t color) -> bool {
       float w = ImGui::CalcTextSize(label).x + 22;
       if (x + w > right - 60 && shown > 0) return false;
-      dl->AddRectFilled(ImVec2(x, y + line_h * 0.5f - 2), ImVec2(x + 12, y + line_h * 0.5f + 2), color, 1.0f);
+      dl->AddRectFilled(ImVec2(x, y + line_h * 0.5f - 2), ImVec2(x + 12, y + line_h * 0.5f + 2),
+                        color, 1.0f);
       dl->AddText(ImVec2(x + 16, y), tc.text_dim, label);
       x += w;
       ++shown;
@@ -220,7 +240,8 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
     return res;
   }
 
-  // ---- 2. data extent and the x-range ------------------------------------------------------------
+  // ---- 2. data extent and the x-range
+  // ------------------------------------------------------------
   double dx0 = nan_v, dx1 = nan_v;
   for (const chart_line& l : lines)
     if (l.series && !l.series->pts.empty()) {
@@ -264,14 +285,16 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
     state.boxing = true;
     state.box_start = io.MousePos;
   }
-  if (active && !state.boxing && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 2.0f) && io.MouseDelta.x != 0) {
+  if (active && !state.boxing && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 2.0f) &&
+      io.MouseDelta.x != 0) {
     double dx = double(io.MouseDelta.x) / double(m.max.x - m.min.x) * (m.x1 - m.x0);
     range.x0 = m.x0 - dx;
     range.x1 = m.x1 - dx;
     m.x0 = range.x0, m.x1 = range.x1;
   }
 
-  // ---- 4. the y-range over what is visible --------------------------------------------------------
+  // ---- 4. the y-range over what is visible
+  // --------------------------------------------------------
   double vy0 = nan_v, vy1 = nan_v;
   std::vector<double> for_percentile;
   for (const chart_line& l : lines) {
@@ -285,7 +308,8 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
       continue;
     }
     line_cache* c = l.cache;
-    if (!c || c->ext_version != l.series->version || c->ext_x0 != m.x0 || c->ext_x1 != m.x1 || c->ext_log != m.log_y) {
+    if (!c || c->ext_version != l.series->version || c->ext_x0 != m.x0 || c->ext_x1 != m.x1 ||
+        c->ext_log != m.log_y) {
       double lo = nan_v, hi = nan_v;
       for (const plot_point& q : l.series->pts) {
         if (q.x1 < m.x0 || q.x0 > m.x1) continue;
@@ -329,7 +353,8 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
   double pad = (vy1 - vy0) * 0.06;
   m.y0 = vy0 - pad;
   m.y1 = vy1 + pad;
-  if (std::isfinite(state.y0) && std::isfinite(state.y1) && state.y1 > state.y0) m.y0 = state.y0, m.y1 = state.y1;
+  if (std::isfinite(state.y0) && std::isfinite(state.y1) && state.y1 > state.y0)
+    m.y0 = state.y0, m.y1 = state.y1;
 
   // ---- 5. axes and grid ----------------------------------------------------------------------
   dl->AddRectFilled(m.min, m.max, tc.plot_bg);
@@ -339,13 +364,16 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
   for (double v : yt.values) {
     float py = std::round(m.Yt(v)) + 0.5f;
     dl->AddLine(ImVec2(m.min.x, py), ImVec2(m.max.x, py), tc.grid);
-    std::string label = opts.log_y ? format_value(std::pow(10.0, v)) : format_tick(v, yt.step, opts.axis, false);
+    std::string label =
+        opts.log_y ? format_value(std::pow(10.0, v)) : format_tick(v, yt.step, opts.axis, false);
     ImVec2 ts = ImGui::CalcTextSize(label.c_str());
     dl->AddText(ImVec2(m.min.x - ts.x - 6, py - ts.y * 0.5f), tc.text_dim, label.c_str());
   }
   const int max_x_ticks = std::max(2, int(w / (opts.axis == x_axis::wall ? 120 : 90)));
-  axis_ticks xt = opts.axis == x_axis::step ? nice_ticks(m.x0, m.x1, max_x_ticks) : time_ticks(m.x0, m.x1, max_x_ticks);
-  if (opts.axis == x_axis::step && xt.step < 1) xt = nice_ticks(m.x0, m.x1, std::max(2, int(m.x1 - m.x0)));
+  axis_ticks xt = opts.axis == x_axis::step ? nice_ticks(m.x0, m.x1, max_x_ticks)
+                                            : time_ticks(m.x0, m.x1, max_x_ticks);
+  if (opts.axis == x_axis::step && xt.step < 1)
+    xt = nice_ticks(m.x0, m.x1, std::max(2, int(m.x1 - m.x0)));
   for (double v : xt.values) {
     float px = std::round(m.X(v)) + 0.5f;
     dl->AddLine(ImVec2(px, m.min.y), ImVec2(px, m.max.y), tc.grid);
@@ -356,7 +384,8 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
   }
   dl->AddRect(m.min, m.max, tc.plot_border);
 
-  // ---- 6. the data ---------------------------------------------------------------------------------
+  // ---- 6. the data
+  // ---------------------------------------------------------------------------------
   dl->PushClipRect(m.min, m.max, true);
   for (const chart_group_line& g : groups)
     if (g.line) draw_group(dl, m, g);
@@ -368,7 +397,8 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
     dl->AddText(ImVec2(m.min.x + (w - ts.x) * 0.5f, m.min.y + (h - ts.y) * 0.5f), tc.text_dim, msg);
   }
 
-  // ---- 7. box zoom, crosshair, tooltip -------------------------------------------------------------
+  // ---- 7. box zoom, crosshair, tooltip
+  // -------------------------------------------------------------
   if (state.boxing) {
     ImVec2 a = state.box_start, b = io.MousePos;
     ImVec2 lo(std::min(a.x, b.x), std::min(a.y, b.y)), hi(std::max(a.x, b.x), std::max(a.y, b.y));
@@ -417,7 +447,8 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
       return a.v > b.v;
     });
     ImGui::BeginTooltip();
-    const char* what = opts.axis == x_axis::step ? "step" : (opts.axis == x_axis::relative ? "time" : "at");
+    const char* what =
+        opts.axis == x_axis::step ? "step" : (opts.axis == x_axis::relative ? "time" : "at");
     ImGui::TextDisabled("%s %s", what, format_tick(x, 1, opts.axis, true).c_str());
     const bool show_raw = opts.smoothed && groups.empty();
     if (ImGui::BeginTable("values", show_raw ? 3 : 2, ImGuiTableFlags_SizingFixedFit)) {
@@ -426,7 +457,8 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
         ImGui::TableNextColumn();
         ImDrawList* tdl = ImGui::GetWindowDrawList();
         ImVec2 c = ImGui::GetCursorScreenPos();
-        tdl->AddRectFilled(ImVec2(c.x, c.y + line_h * 0.3f), ImVec2(c.x + 10, c.y + line_h * 0.7f), rows[i].color, 2.0f);
+        tdl->AddRectFilled(ImVec2(c.x, c.y + line_h * 0.3f), ImVec2(c.x + 10, c.y + line_h * 0.7f),
+                           rows[i].color, 2.0f);
         ImGui::Dummy(ImVec2(12, line_h));
         ImGui::SameLine();
         ImGui::TextUnformatted(rows[i].label);
@@ -450,7 +482,8 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
   res.x1 = m.x1;
   res.plot_width_px = int(w);
   res.hovered = hovered;
-  res.plot_min_x = m.min.x, res.plot_min_y = m.min.y, res.plot_max_x = m.max.x, res.plot_max_y = m.max.y;
+  res.plot_min_x = m.min.x, res.plot_min_y = m.min.y, res.plot_max_x = m.max.x,
+  res.plot_max_y = m.max.y;
   res.y0 = m.y0, res.y1 = m.y1;
   ImGui::PopID();
   return res;

@@ -37,9 +37,9 @@ struct line_cache {
   double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
   float w = 0, h = 0;
   bool log_y = false, smoothed = false;
-  std::vector<ImVec2> raw, smooth;     // plot-relative pixel positions
+  std::vector<ImVec2> raw, smooth;         // plot-relative pixel positions
   std::vector<int> raw_ends, smooth_ends;  // end index of each unbroken piece (NaN breaks)
-  std::vector<ImVec4> bands;           // plot-relative x0, y0, x1, y1 of band columns
+  std::vector<ImVec4> bands;               // plot-relative x0, y0, x1, y1 of band columns
   // The visible y-extent of the line for (x0, x1, log_y).
   std::uint64_t ext_version = 0;
   double ext_x0 = 0, ext_x1 = 0;
@@ -51,7 +51,7 @@ struct chart_line {
   const plot_series* series = nullptr;
   std::uint32_t color = 0xFFFFFFFF;  // IM_COL32 layout
   const char* label = "";
-  line_cache* cache = nullptr;       // optional; without it every frame folds the points
+  line_cache* cache = nullptr;  // optional; without it every frame folds the points
 };
 
 struct chart_group_line {
@@ -88,11 +88,11 @@ struct chart_options {
 
 // What the chart reports back, so the model can ask the store for the right buckets.
 struct chart_result {
-  double x0 = 0, x1 = 0;   // visible x-range this frame
-  int plot_width_px = 0;   // pixel columns of the plot area
+  double x0 = 0, x1 = 0;  // visible x-range this frame
+  int plot_width_px = 0;  // pixel columns of the plot area
   bool hovered = false;
   double plot_min_x = 0, plot_min_y = 0, plot_max_x = 0, plot_max_y = 0;  // screen rect
-  double y0 = 0, y1 = 0;   // visible y-range (log10 units when log_y)
+  double y0 = 0, y1 = 0;  // visible y-range (log10 units when log_y)
 };
 
 chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state& state,

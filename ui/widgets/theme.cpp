@@ -7,15 +7,15 @@ namespace tracker::ui::widgets {
 
 const theme_colors& colors() {
   static const theme_colors c{
-      IM_COL32(225, 228, 234, 255),  // text
-      IM_COL32(150, 156, 168, 255),  // text_dim
-      IM_COL32(30, 32, 38, 255),     // chart_bg
-      IM_COL32(22, 24, 29, 255),     // plot_bg
-      IM_COL32(58, 62, 72, 255),     // plot_border
-      IM_COL32(48, 52, 61, 255),     // grid
-      IM_COL32(200, 200, 210, 120),  // crosshair
-      IM_COL32(110, 150, 230, 50),   // box_fill
-      IM_COL32(110, 150, 230, 200),  // box_border
+      IM_COL32(225, 228, 234, 255),       // text
+      IM_COL32(150, 156, 168, 255),       // text_dim
+      IM_COL32(30, 32, 38, 255),          // chart_bg
+      IM_COL32(22, 24, 29, 255),          // plot_bg
+      IM_COL32(58, 62, 72, 255),          // plot_border
+      IM_COL32(48, 52, 61, 255),          // grid
+      IM_COL32(200, 200, 210, 120),       // crosshair
+      IM_COL32(110, 150, 230, 50),        // box_fill
+      IM_COL32(110, 150, 230, 200),       // box_border
       ImVec4(0.35f, 0.80f, 0.98f, 1.0f),  // running: cyan
       ImVec4(0.45f, 0.82f, 0.45f, 1.0f),  // finished: green
       ImVec4(0.96f, 0.36f, 0.36f, 1.0f),  // failed: red
@@ -37,8 +37,9 @@ void apply_theme(float font_px) {
       ImFontConfig cfg;
       cfg.OversampleH = 2;
       cfg.OversampleV = 1;
-      static const ImWchar ranges[] = {0x0020, 0x00FF, 0x2013, 0x2014, 0x2022, 0x2022, 0x2026, 0x2026,
-                                       0x2190, 0x2193, 0x25A0, 0x25A0, 0x25B2, 0x25BC, 0x25CF, 0x25CF, 0};
+      static const ImWchar ranges[] = {0x0020, 0x00FF, 0x2013, 0x2014, 0x2022, 0x2022,
+                                       0x2026, 0x2026, 0x2190, 0x2193, 0x25A0, 0x25A0,
+                                       0x25B2, 0x25BC, 0x25CF, 0x25CF, 0};
       if (io.Fonts->AddFontFromFileTTF(path, font_px, &cfg, ranges)) {
         loaded = true;
         break;
@@ -71,7 +72,9 @@ void apply_theme(float font_px) {
   s.FrameBorderSize = 0;
 
   ImVec4* c = s.Colors;
-  auto rgb = [](int r, int g, int b, float a = 1.0f) { return ImVec4(r / 255.f, g / 255.f, b / 255.f, a); };
+  auto rgb = [](int r, int g, int b, float a = 1.0f) {
+    return ImVec4(r / 255.f, g / 255.f, b / 255.f, a);
+  };
   c[ImGuiCol_Text] = rgb(225, 228, 234);
   c[ImGuiCol_TextDisabled] = rgb(130, 136, 148);
   c[ImGuiCol_WindowBg] = rgb(17, 18, 22);
