@@ -146,6 +146,21 @@ TEST_CASE("loader: equal wants are equal, whole-range (NaN) ones included") {
   CHECK_FALSE(core.set_wants({a}));
 }
 
+TEST_CASE("loader: a series no chart wants any more is dropped after a while (memory follows the screen)") {
+  tracker_test::temp_dir dir;
+  auto runs = tracker_ui_test::make_fixture_store(dir.store());
+  sync_feed feed(store_source::open(dir.store()));
+  feed.want({series_want{runs[0].id, "train/loss"}});
+  feed.pump();
+  REQUIRE(feed.latest()->find(runs[0].id, "train/loss"));
+  feed.want({series_want{runs[1].id, "train/loss"}});
+  for (int i = 0; i < 10; ++i) feed.pump();
+  CHECK(feed.latest()->find(runs[0].id, "train/loss"));  // still cached: scrolling back is free
+  for (int i = 0; i < 30; ++i) feed.pump();
+  CHECK_FALSE(feed.latest()->find(runs[0].id, "train/loss"));
+  CHECK(feed.latest()->find(runs[1].id, "train/loss"));
+}
+
 TEST_CASE("live refresh: an idle store costs one data_version check and no reads") {
   tracker_test::temp_dir dir;
   tracker_ui_test::make_fixture_store(dir.store());

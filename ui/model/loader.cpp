@@ -93,7 +93,7 @@ bool loader_core::load_wanted() {
   bool changed = false;
   for (const series_want& w : wants_) {
     series_id id{w.run_id, w.key};
-    last_wanted_[id] = generation_;
+    last_wanted_[id] = polls_;
     const run_row* row = cat_->find(w.run_id);
     if (!row) continue;
     auto m = row->metrics.find(w.key);
@@ -154,7 +154,7 @@ bool loader_core::load_wanted() {
   // Forget series no chart has wanted for a while: memory follows what is on screen.
   for (auto it = cache_.begin(); it != cache_.end();) {
     auto lw = last_wanted_.find(it->first);
-    if (lw == last_wanted_.end() || generation_ - lw->second > evict_after_polls) {
+    if (lw == last_wanted_.end() || polls_ - lw->second > evict_after_polls) {
       last_wanted_.erase(it->first);
       it = cache_.erase(it);
       changed = true;
@@ -189,7 +189,7 @@ bool loader_core::poll() {
     grow_live_series();
     changed = true;
   }
-  ++generation_;  // counts polls for eviction; publish() bumps it again
+  ++polls_;  // the clock of eviction
   changed |= load_wanted();
   if (changed || !snap_->loaded || !snap_->settled || snap_->served != wants_) publish(true);
   return changed;

@@ -105,7 +105,8 @@ class loader_core {
   std::chrono::steady_clock::time_point last_runs_read_{};
   std::chrono::milliseconds live_recheck_{5000};
   std::shared_ptr<const snapshot> snap_ = std::make_shared<snapshot>();
-  std::uint64_t generation_ = 0;
+  std::uint64_t generation_ = 0;  // of published snapshots
+  std::uint64_t polls_ = 0;       // rounds of poll(), for eviction
 };
 
 class loader final : public data_feed {
