@@ -152,6 +152,11 @@ void viewer::draw_charts_toolbar() {
 void viewer::draw_selected_runs_panel() {
   const catalog& cat = *snap_->cat;
   ImGui::TextDisabled("SELECTED RUNS (%zu)", sel_.size());
+  if (sel_.size() > max_chart_runs) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored(widgets::colors().crashed, "charts show the newest %zu", max_chart_runs);
+    ImGui::PopTextWrapPos();
+  }
   ImGui::Separator();
   for (const std::string& id : sel_.ordered(cat)) {
     const run_row* r = cat.find(id);
@@ -189,6 +194,8 @@ void viewer::draw_chart(const std::string& key, ImVec2 size, std::vector<series_
   }
   int width = plot_width_.count(key) ? plot_width_[key] : int(size.x) - 80;
   std::vector<std::string> ids = sel_.ordered(cat);
+  // Memory and frame time follow the lines drawn: past max_chart_runs the newest are charted.
+  if (ids.size() > max_chart_runs) ids.resize(max_chart_runs);
   std::vector<widgets::chart_line> lines;
   std::vector<std::string> labels;
   labels.reserve(ids.size());

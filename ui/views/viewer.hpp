@@ -27,6 +27,10 @@
 
 namespace tracker::ui {
 
+// Charts draw at most this many of the selected runs (newest first): W&B draws 10 by default;
+// 100 keeps a frame and the series cache bounded when "select all" picks 1,000 runs.
+constexpr std::size_t max_chart_runs = 100;
+
 struct chart_settings {
   x_axis axis = x_axis::step;
   float smoothing = 0.6f;

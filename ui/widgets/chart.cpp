@@ -383,6 +383,14 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
     dl->AddText(ImVec2(lx, m.max.y + 4), tc.text_dim, label.c_str());
   }
   dl->AddRect(m.min, m.max, tc.plot_border);
+  {  // the x-axis caption, bottom left under the first tick labels
+    const char* caption = opts.axis == x_axis::step       ? "step"
+                          : opts.axis == x_axis::relative ? "time since start"
+                                                          : "wall time";
+    ImVec2 ts = ImGui::CalcTextSize(caption);
+    dl->AddText(ImVec2(pos.x + 10, m.max.y + 4), tc.text_dim, caption);
+    (void)ts;
+  }
 
   // ---- 6. the data
   // ---------------------------------------------------------------------------------
