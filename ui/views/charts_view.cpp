@@ -258,9 +258,11 @@ void viewer::draw_chart(const std::string& key, ImVec2 size, std::vector<series_
   o.log_y = chart_.log_y;
   o.ignore_outliers = chart_.ignore_outliers;
   o.smoothed = chart_.smoothing > 0;
+  if (chart_.link_x) o.linked_hover_x = hover_x_prev_;
   ImVec2 top_left = ImGui::GetCursorScreenPos();
   widgets::chart_result r = widgets::chart(key.c_str(), size, range, state, o, lines, groups);
   plot_width_[key] = r.plot_width_px;
+  if (r.hovered) hover_x_ = r.hover_x;
   drawn_.push_back(drawn_chart{key, r, groups.empty() ? lines.size() : groups.size()});
 
   // Pin toggle in the chart's top-right corner.
@@ -302,6 +304,8 @@ void viewer::draw_charts_view() {
   ImGui::BeginChild("charts", ImVec2(0, 0), false);
 
   std::vector<series_want> wants;
+  hover_x_prev_ = hover_x_;  // last frame's hover drives this frame's linked crosshairs
+  hover_x_ = std::numeric_limits<double>::quiet_NaN();
   std::vector<std::string> keys = chart_keys();
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float avail_w = ImGui::GetContentRegionAvail().x;

@@ -143,7 +143,9 @@ class viewer {
   std::map<std::pair<std::string, std::string>, widgets::line_cache> line_caches_;  // (chart, run)
   std::vector<drawn_chart> drawn_;
   std::vector<series_want> last_wants_;
-  x_axis range_axis_ = x_axis::step;  // the axis the stored ranges are in
+  x_axis range_axis_ = x_axis::step;                           // the axis the stored ranges are in
+  double hover_x_ = std::numeric_limits<double>::quiet_NaN();  // hovered x, this frame
+  double hover_x_prev_ = std::numeric_limits<double>::quiet_NaN();  // ... and the last one
 };
 
 }  // namespace tracker::ui

@@ -424,7 +424,13 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
       }
     }
   }
+  if (!hovered && std::isfinite(opts.linked_hover_x) && opts.linked_hover_x >= m.x0 &&
+      opts.linked_hover_x <= m.x1) {
+    float lx = m.X(opts.linked_hover_x);
+    dl->AddLine(ImVec2(lx, m.min.y), ImVec2(lx, m.max.y), with_alpha(tc.crosshair, 0.25f));
+  }
   if (hovered && has_data && !state.boxing) {
+    res.hover_x = m.inv_x(io.MousePos.x);
     float mx = io.MousePos.x;
     double x = m.inv_x(mx);
     dl->AddLine(ImVec2(mx, m.min.y), ImVec2(mx, m.max.y), tc.crosshair);

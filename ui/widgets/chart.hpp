@@ -84,6 +84,9 @@ struct chart_options {
   bool ignore_outliers = false;  // y-range from the 5th..95th percentile of visible values
   bool smoothed = true;          // draw ys in full colour and y faintly behind
   bool legend = true;
+  // An x hovered in another chart (NaN: none): drawn as a faint crosshair here, so linked
+  // charts read together, as in W&B and Tracy.
+  double linked_hover_x = std::numeric_limits<double>::quiet_NaN();
 };
 
 // What the chart reports back, so the model can ask the store for the right buckets.
@@ -91,6 +94,7 @@ struct chart_result {
   double x0 = 0, x1 = 0;  // visible x-range this frame
   int plot_width_px = 0;  // pixel columns of the plot area
   bool hovered = false;
+  double hover_x = std::numeric_limits<double>::quiet_NaN();              // data x under the mouse
   double plot_min_x = 0, plot_min_y = 0, plot_max_x = 0, plot_max_y = 0;  // screen rect
   double y0 = 0, y1 = 0;  // visible y-range (log10 units when log_y)
 };
