@@ -21,7 +21,10 @@ const view_info& info(view_id v) noexcept {
 
 std::string view_names() {
   std::string out;
-  for (const view_info& v : view_table) out += (out.empty() ? "" : "|") + std::string(v.name);
+  for (const view_info& v : view_table) {
+    if (!out.empty()) out += '|';
+    out += v.name;
+  }
   return out;
 }
 

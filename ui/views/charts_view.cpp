@@ -243,11 +243,9 @@ void viewer::draw_chart(const std::string& key, ImVec2 size, std::vector<series_
       group_labels.push_back(g + " (" + std::to_string(m.size()) + ")");
     }
     // Groups take palette colours in label order, so groups of one chart never share one.
-    std::size_t i = 0;
-    for (auto& [g, m] : members) {
+    for (std::size_t i = 0; i < members.size(); ++i) {
       groups.push_back({&group_data[i], palette_color(i % palette_size), group_labels[i].c_str(),
                         chart_.band_stddev});
-      ++i;
     }
     lines.clear();
   }

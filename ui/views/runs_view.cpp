@@ -221,7 +221,10 @@ void viewer::draw_runs_table(float height) {
       ImGuiTableFlags_ScrollX | ImGuiTableFlags_SizingFixedFit;
   // The id changes with the extra-column set, so ImGui does not mix up column settings.
   std::string table_id = "runs_table";
-  for (const column_ref& c : extra_columns_) table_id += "|" + c.label();
+  for (const column_ref& c : extra_columns_) {
+    table_id += '|';
+    table_id += c.label();
+  }
   ImGui::PushID(table_id.c_str());
   if (!ImGui::BeginTable("runs", 1 + fixed_count + int(extra_columns_.size()), flags,
                          ImVec2(0, height - 50))) {
