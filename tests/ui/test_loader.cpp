@@ -146,7 +146,9 @@ TEST_CASE("loader: equal wants are equal, whole-range (NaN) ones included") {
   CHECK_FALSE(core.set_wants({a}));
 }
 
-TEST_CASE("loader: a series no chart wants any more is dropped after a while (memory follows the screen)") {
+TEST_CASE(
+    "loader: a series no chart wants any more is dropped after a while (memory follows the "
+    "screen)") {
   tracker_test::temp_dir dir;
   auto runs = tracker_ui_test::make_fixture_store(dir.store());
   sync_feed feed(store_source::open(dir.store()));

@@ -197,7 +197,7 @@ TEST_CASE("selection: click, ctrl-click, shift-click and select all over the vis
 }
 
 TEST_CASE(
-    "colours: a run keeps its colour across rebuilds and newer runs; the first 20 runs all "
+    "colours: a run keeps its colour across rebuilds and newer runs, and the first 20 runs all "
     "differ") {
   std::vector<run_info> runs;
   for (int i = 0; i < 20; ++i)
@@ -220,7 +220,7 @@ TEST_CASE(
   CHECK(run_color("abc") == run_color("abc"));
 }
 
-TEST_CASE("catalog: resolves ids, unique names and latest; ambiguous names are refused") {
+TEST_CASE("catalog: resolves ids, unique names and latest, and ambiguous names are refused") {
   auto runs = std::vector<run_info>{make_run("x2", "same", "p", 2), make_run("x1", "same", "p", 1),
                                     make_run("x0", "unique", "p", 0)};
   catalog cat = build_catalog(runs, {}, 1);
@@ -285,7 +285,8 @@ TEST_CASE("bucket lists: appends and coarsening keep every min and max, so a spi
 }
 
 TEST_CASE(
-    "bucket requests: the overview serves zoomed-out charts; a zoom asks for about one bucket per "
+    "bucket requests: the overview serves zoomed-out charts, and a zoom asks for about one bucket "
+    "per "
     "pixel") {
   // 1M points summarised by 2048 overview buckets (~488 steps each).
   series_data s = series_from_points(1000000, overview_target);

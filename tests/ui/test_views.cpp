@@ -180,7 +180,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "views: a spike among 1,000,000 points stays on the chart at every zoom level; double-click "
+    "views: a spike among 1,000,000 points stays on the chart at every zoom level, and "
+    "double-click "
     "resets") {
   tracker_test::temp_dir dir;
   {
