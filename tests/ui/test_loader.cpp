@@ -99,6 +99,30 @@ TEST_CASE("live refresh: a long series grows by its new points, not by re-readin
   auto s2 = feed.latest()->find(run.id(), "train/loss");
   CHECK(s2->last_step == 50999);
   CHECK(s2->overview.buckets.back().last == 2.0);
+
+  // A point logged late for an old step of the long series (> 4,096 points, so loaded from
+  // buckets): the global insertion-order cursor sees it; following by step would not.
+  run.log("train/loss", -7.0, 1234);
+  run.flush();
+  REQUIRE(feed.pump());
+  CHECK(feed.core().source().stats().points_read - after.points_read == 1);
+  auto s3 = feed.latest()->find(run.id(), "train/loss");
+  CHECK(s3->last_step == 50999);
+  CHECK(s3->count == s2->count + 1);
+  double min = 0;
+  bool in_place = false;
+  for (const auto& b : s3->overview.buckets) {
+    min = std::min(min, b.min);
+    if (b.min == -7.0) in_place = b.step_begin <= 1234 && 1234 <= b.step_end;
+  }
+  CHECK(min == -7.0);
+  CHECK(in_place);
+
+  // A series nobody shows grows nothing in the cache, and costs no extra query.
+  run.log("train/other", 1.0, 0);
+  run.flush();
+  feed.pump();
+  CHECK_FALSE(feed.latest()->find(run.id(), "train/other"));
   run.finish();
 }
 

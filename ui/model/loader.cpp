@@ -26,7 +26,7 @@ bool loader_core::set_wants(std::vector<series_want> wants) {
 }
 
 void loader_core::refresh_catalog(std::uint64_t version) {
-  auto snap = source_.snapshot();  // the runs and their summaries agree
+  // Called inside poll()'s read snapshot: the runs, their summaries and the points agree.
   std::vector<run_info> runs = source_.runs();
   // Summaries change only for runs that are (or were) live, or that are new.
   std::vector<std::string> reread;
@@ -45,46 +45,40 @@ void loader_core::refresh_catalog(std::uint64_t version) {
   cat_ = std::make_shared<const catalog>(
       build_catalog(std::move(runs), std::move(summaries), version));
   last_runs_read_ = std::chrono::steady_clock::now();
+  // Runs that disappeared (deleted) take their series with them.
+  for (auto it = cache_.begin(); it != cache_.end();)
+    it = cat_->find(it->first.first) ? std::next(it) : cache_.erase(it);
 }
 
 bool loader_core::grow_live_series() {
+  // One global insertion-order cursor: every point written since the last poll, of every
+  // series, in one query — so a point logged late for an old step of a long series is seen.
+  // Series nobody shows are skipped (they load whole when a chart wants them).
   bool changed = false;
-  for (auto it = cache_.begin(); it != cache_.end();) {
-    const run_row* row = cat_->find(it->first.first);
-    if (!row) {
-      it = cache_.erase(it);
-      changed = true;
-      continue;
-    }
-    auto m = row->metrics.find(it->first.second);
-    if (m != row->metrics.end() && m->second.count > it->second->count) {
+  for (bool more = true; more;) {
+    point_changes c = source_.points_since(cursor_);
+    cursor_ = c.cursor;
+    more = c.more;
+    for (series_points& sp : c.series) {
+      auto it = cache_.find({sp.run_id, sp.key});
+      if (it == cache_.end() || sp.points.empty()) continue;
       // Copy on write: the published snapshot keeps the old version untouched.
       auto s = std::make_shared<series_data>(*it->second);
-      std::int64_t old_last = s->last_step;
-      std::vector<point> pts;
-      if (s->cursor > 0) {
-        // In insertion order, so a point logged late for an old step is not missed.
-        for (bool more = true; more;) {
-          point_batch b = source_.points_after(s->run_id, s->key, s->cursor);
-          pts.insert(pts.end(), b.points.begin(), b.points.end());
-          s->cursor = b.cursor;
-          more = b.more;
-        }
-      } else {
-        pts = source_.points_after_step(s->run_id, s->key, s->last_step);
+      std::int64_t min_new = std::numeric_limits<std::int64_t>::max();
+      for (const point& p : sp.points) {
+        s->last_step = std::max(s->last_step, p.step);
+        min_new = std::min(min_new, p.step);
       }
-      s->overview.append(pts);
+      s->overview.append(sp.points);
       s->overview.coarsen_to(2 * overview_target);
-      s->count = m->second.count;
-      for (const point& p : pts) s->last_step = std::max(s->last_step, p.step);
-      if (s->detail_to >= old_last) {  // the zoomed view shows the tail: re-read it when needed
+      s->count += std::int64_t(sp.points.size());
+      if (s->detail_to >= min_new) {  // the zoomed range got points: re-read it when needed
         s->detail.clear();
         s->detail_to = -1;
       }
       it->second = std::move(s);
       changed = true;
     }
-    ++it;
   }
   return changed;
 }
@@ -106,7 +100,6 @@ bool loader_core::load_wanted() {
       s->key = w.key;
       s->run_start = row->info.created_at;
       s->first_step = sum.first_step;
-      auto snap = source_.snapshot();  // the points and the cursor agree
       bool loaded_raw = false;
       if (sum.count <= raw_limit) {
         // Short series: every point, in insertion order, and the cursor to follow it with.
@@ -116,7 +109,6 @@ bool loader_core::load_wanted() {
           std::stable_sort(pts.begin(), pts.end(),
                            [](const point& a, const point& c) { return a.step < c.step; });
           s->overview.append(pts);
-          s->cursor = b.cursor;
           s->count = std::int64_t(pts.size());
           for (const point& p : pts) s->last_step = std::max(s->last_step, p.step);
           loaded_raw = true;
@@ -131,6 +123,12 @@ bool loader_core::load_wanted() {
           s->count += b.count;
           s->last_step = std::max(s->last_step, b.last_step);
         }
+        // Points past the summary the catalog holds (committed since it was read, before this
+        // snapshot): the global cursor is already past them, so read them now.
+        std::vector<point> tail = source_.points_after_step(w.run_id, w.key, s->last_step);
+        s->overview.append(tail);
+        s->count += std::int64_t(tail.size());
+        for (const point& p : tail) s->last_step = std::max(s->last_step, p.step);
       }
       s->overview.coarsen_to(2 * overview_target);
       // Relative time counts from the run's start: its creation, or its first point when the
@@ -176,21 +174,43 @@ void loader_core::publish(bool settled) {
   snap_ = std::move(s);
 }
 
+bool loader_core::wants_unloaded() const {
+  if (!cat_) return true;
+  for (const series_want& w : wants_) {
+    const run_row* row = cat_->find(w.run_id);
+    if (row && row->metrics.count(w.key) && !cache_.count({w.run_id, w.key})) return true;
+  }
+  return false;
+}
+
 bool loader_core::poll() {
   bool changed = false;
   std::uint64_t v = source_.data_version();
   bool any_live = cat_ && std::any_of(cat_->runs.begin(), cat_->runs.end(),
                                       [](const run_row& r) { return r.live(); });
   bool reread_runs = any_live && std::chrono::steady_clock::now() - last_runs_read_ > live_recheck_;
-  if (!have_version_ || v != version_ || reread_runs) {
-    refresh_catalog(v);
-    version_ = v;
-    have_version_ = true;
-    grow_live_series();
-    changed = true;
-  }
+  bool refresh = !have_version_ || v != version_ || reread_runs;
   ++polls_;  // the clock of eviction
-  changed |= load_wanted();
+  if (refresh || wants_unloaded()) {
+    // One read snapshot for the round: the cursor, the catalog, the new points and the series
+    // loaded below all describe the same committed state, so no point is read twice or missed.
+    auto snap = source_.snapshot();
+    if (!have_cursor_) {
+      cursor_ = source_.cursor_now();  // before the first load: follow from here
+      have_cursor_ = true;
+    } else {
+      changed |= grow_live_series();
+    }
+    if (refresh) {
+      refresh_catalog(v);
+      version_ = v;
+      have_version_ = true;
+      changed = true;
+    }
+    changed |= load_wanted();
+  } else {
+    changed |= load_wanted();  // zoom detail only (bucket reads of a committed range)
+  }
   if (changed || !snap_->loaded || !snap_->settled || snap_->served != wants_) publish(true);
   return changed;
 }

@@ -9,9 +9,12 @@
 //   3. ~loader()                       stops and joins the thread
 //
 // The thread polls store_source::data_version() about once a second; only when it changed
-// does it re-read the runs list, the summaries of live or new runs (one query), and, for every
-// cached series of a run that grew, only the new points: after its insertion-order cursor
-// (series loaded raw) or after the last step read (long series loaded from buckets). A live
+// does it re-read the runs list, the summaries of live or new runs (one query), and every
+// point written since one global insertion-order cursor (points_since: one query for all
+// series; each cached series appends its own, late points for old steps included). The
+// cursor is taken with cursor_now() inside the first round's read snapshot, and every round
+// that loads a series first advances it inside the same snapshot, so loads and growth never
+// overlap or leave a gap. A live
 // run's status is re-checked every 5 s even without a commit, so a dead writer reads
 // "crashed". Series nobody wanted for ~30 polls are dropped. loader_core is the same work
 // without a thread, for tests and benchmarks; its snapshot records the wants it answered.
@@ -92,6 +95,7 @@ class loader_core {
  private:
   void refresh_catalog(std::uint64_t version);
   bool grow_live_series();
+  bool wants_unloaded() const;
   bool load_wanted();
   void publish(bool settled);
 
@@ -101,6 +105,8 @@ class loader_core {
   std::map<series_id, std::shared_ptr<series_data>> cache_;  // owned here, copied on publish
   std::map<series_id, std::uint64_t> last_wanted_;           // generation it was last wanted
   std::uint64_t version_ = 0;
+  std::int64_t cursor_ = 0;  // the global points_since() cursor
+  bool have_cursor_ = false;
   bool have_version_ = false;
   std::chrono::steady_clock::time_point last_runs_read_{};
   std::chrono::milliseconds live_recheck_{5000};

@@ -47,7 +47,6 @@ struct series_data {
   std::int64_t count = 0;  // points in the store when last read
   std::int64_t first_step = 0;
   std::int64_t last_step = -1;  // highest step read so far
-  std::int64_t cursor = 0;      // points_after() cursor; 0: follow by step (long series)
   bucket_list overview;         // the whole series, <= 2 * overview_target buckets
   // Finer buckets for a zoomed range [detail_from, detail_to] (empty when not needed).
   std::int64_t detail_from = 0;

@@ -79,6 +79,32 @@ std::vector<point> store_source::points_after_step(const std::string& run_id,
   return pts;
 }
 
+point_changes store_source::points_since(std::int64_t cursor, std::size_t limit) {
+  ++stats_.queries;
+  point_changes c = reader_.points_since(cursor, limit);
+  for (const series_points& s : c.series) stats_.points_read += s.points.size();
+  return c;
+}
+
+std::int64_t store_source::cursor_now() {
+  ++stats_.queries;
+  return reader_.cursor_now();
+}
+
+std::vector<object_info> store_source::object_index(const std::string& run_id,
+                                                    const std::string& key,
+                                                    const std::string& kind) {
+  ++stats_.queries;
+  return reader_.object_index(run_id, key, kind);
+}
+
+std::optional<object_record> store_source::object(const std::string& run_id,
+                                                  const std::string& key, std::int64_t step) {
+  ++stats_.queries;
+  ++stats_.objects_read;
+  return reader_.object(run_id, key, step);
+}
+
 std::vector<span_bucket> store_source::buckets(const std::string& run_id, const std::string& key,
                                                std::int64_t from, std::int64_t to,
                                                std::size_t max_buckets) {

@@ -1,16 +1,12 @@
 // store_source.hpp — the viewer's ONLY door to the store: an adapter over tracker::reader.
 //
 // Everything the viewer reads goes through this class, so a change of the core's read API
-// touches only store_source.cpp. It uses the reads made for a polling viewer (data_version(),
-// summaries_of(), points_after() cursors, buckets with time ranges, read snapshots) and codes
-// around the one thing still missing:
-//
-//   need                                  core today                 here
-//   ------------------------------------  -------------------------  -----------------------------
-//   the end cursor of a series that was   points_after(cursor) only  long series follow by step
-//   loaded from buckets (not raw)         starts from a known cursor (points with step > the last
-//                                                                    step read); short series,
-//                                                                    read raw, follow by cursor
+// touches only store_source.cpp. It uses the reads made for a polling viewer: data_version()
+// (an idle poll is one PRAGMA), summaries_of(), one global insertion-order cursor
+// (cursor_now() once, then points_since() every poll: every new point of every series, late
+// points for old steps included, in one query), buckets with time ranges, read snapshots,
+// and object_index()/object() for confusion matrices, tables and histograms (the body of
+// one object at a time, never every body).
 //
 // Thread rule: one store_source per thread (it owns one read-only connection). The loader
 // thread owns the viewer's; tests create their own. It never writes to the store.
@@ -21,6 +17,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +42,7 @@ struct source_stats {
   std::uint64_t queries = 0;       // calls into the reader
   std::uint64_t points_read = 0;   // raw points returned by the reader
   std::uint64_t buckets_read = 0;  // buckets returned by the reader
+  std::uint64_t objects_read = 0;  // object bodies returned by the reader
 };
 
 class store_source {
@@ -70,10 +68,18 @@ class store_source {
   // Points written after cursor, in insertion order (0: from the first), at most limit.
   point_batch points_after(const std::string& run_id, const std::string& key, std::int64_t cursor,
                            std::size_t limit = 1'000'000);
-  // Points with step > after_step, in step order: how a long series loaded from buckets
-  // follows a live run (see the table above).
+  // Points with step > after_step, in step order (the tail a stale summary did not cover).
   std::vector<point> points_after_step(const std::string& run_id, const std::string& key,
                                        std::int64_t after_step);
+  // Every point written after cursor, grouped by series, in insertion order (one query).
+  point_changes points_since(std::int64_t cursor, std::size_t limit = 1'000'000);
+  // The cursor of the newest point: start a poll loop here (inside the first load's snapshot).
+  std::int64_t cursor_now();
+  // Objects of a run without bodies (latest step last), and one object's body.
+  std::vector<object_info> object_index(const std::string& run_id, const std::string& key = "",
+                                        const std::string& kind = "");
+  std::optional<object_record> object(const std::string& run_id, const std::string& key,
+                                      std::int64_t step);
   // At most max_buckets buckets over [from, to] from the store's pyramid, with time ranges.
   std::vector<span_bucket> buckets(const std::string& run_id, const std::string& key,
                                    std::int64_t from, std::int64_t to, std::size_t max_buckets);
