@@ -3,12 +3,22 @@
 #include <tracker/types.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <numeric>
 #include <set>
 #include <utility>
+
+#include <cstdlib>
+#include <new>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace tracker::drift {
 namespace {
@@ -33,34 +43,73 @@ inline double value_of(std::uint64_t k) {
   return d;
 }
 
-void radix_sort(std::vector<std::uint64_t>& keys) {
-  const std::size_t n = keys.size();
-  if (n < 1024) {
-    std::sort(keys.begin(), keys.end());
-    return;
+inline std::uint32_t key_of(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+inline float value_of(std::uint32_t k) {
+  std::uint32_t u = (k & 0x80000000u) ? (k & ~0x80000000u) : ~k;
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+// The finite values of `values`, sorted: an LSD radix sort on order-preserving keys with
+// 11–13-bit digits (2,048–8,192 buckets keep the scatter targets cache-resident; 16-bit digits
+// thrash). The histograms of all digits are built in the loop that makes the keys; a digit
+// shared by every key skips its pass; the last pass writes doubles straight into the output.
+// Key is uint64_t (any double: 5 passes of 13 bits) or uint32_t (when every value is exactly a
+// float, e.g. features computed in float32: 3 passes of 11 bits over half the bytes).
+template <class Key, int bits, int passes>
+value_vector radix_sorted_finite(std::span<const double> values, std::int64_t& missing) {
+  constexpr std::size_t B = std::size_t{1} << bits;
+  constexpr Key mask = static_cast<Key>(B - 1);
+  std::vector<std::uint32_t> hist(passes * B, 0);
+  std::vector<Key, big_allocator<Key>> keys(values.size());
+  std::size_t n = 0;
+  for (double v : values) {
+    if (!std::isfinite(v)) {
+      ++missing;
+      continue;
+    }
+    Key k;
+    if constexpr (sizeof(Key) == 8)
+      k = key_of(v == 0.0 ? 0.0 : v);  // -0 sorts and compares as +0
+    else
+      k = key_of(static_cast<float>(v == 0.0 ? 0.0 : v));
+    keys[n++] = k;
+    for (int p = 0; p < passes; ++p) ++hist[p * B + ((k >> (bits * p)) & mask)];
   }
-  constexpr std::size_t B = 1u << 16;
-  std::vector<std::uint32_t> hist(4 * B, 0);
-  for (std::uint64_t k : keys) {
-    ++hist[0 * B + (k & 0xFFFF)];
-    ++hist[1 * B + ((k >> 16) & 0xFFFF)];
-    ++hist[2 * B + ((k >> 32) & 0xFFFF)];
-    ++hist[3 * B + (k >> 48)];
+  keys.resize(n);
+  value_vector out(n);
+  if (n == 0) return out;
+  std::vector<int> todo;
+  for (int p = 0; p < passes; ++p)
+    if (hist[p * B + ((keys[0] >> (bits * p)) & mask)] != n) todo.push_back(p);
+  auto to_double = [](Key k) { return static_cast<double>(value_of(k)); };
+  if (todo.empty()) {  // all keys equal
+    for (std::size_t i = 0; i < n; ++i) out[i] = to_double(keys[i]);
+    return out;
   }
-  std::vector<std::uint64_t> tmp(n);
-  for (int pass = 0; pass < 4; ++pass) {
+  std::vector<Key, big_allocator<Key>> tmp(todo.size() > 1 ? n : 0);
+  for (std::size_t t = 0; t < todo.size(); ++t) {
+    const int pass = todo[t], shift = bits * pass;
     std::uint32_t* h = hist.data() + pass * B;
-    const int shift = 16 * pass;
-    if (h[(keys[0] >> shift) & 0xFFFF] == n) continue;  // every key has this digit: no-op pass
     std::uint32_t sum = 0;
     for (std::size_t d = 0; d < B; ++d) {
-      std::uint32_t c = h[d];
+      const std::uint32_t c = h[d];
       h[d] = sum;
       sum += c;
     }
-    for (std::uint64_t k : keys) tmp[h[(k >> shift) & 0xFFFF]++] = k;
-    keys.swap(tmp);
+    if (t + 1 == todo.size()) {
+      for (Key k : keys) out[h[(k >> shift) & mask]++] = to_double(k);
+    } else {
+      for (Key k : keys) tmp[h[(k >> shift) & mask]++] = k;
+      keys.swap(tmp);
+    }
   }
+  return out;
 }
 
 // ---- small helpers ---------------------------------------------------------------------------
@@ -322,6 +371,33 @@ std::vector<double> to_double(const std::vector<std::int64_t>& v) { return {v.be
 }  // namespace
 
 // =============================================================================================
+// Storage
+// =============================================================================================
+
+namespace {
+constexpr std::size_t kBigBlock = std::size_t{1} << 20;  // 1 MiB: from here on, huge pages
+constexpr std::size_t kHugePage = std::size_t{2} << 20;  // 2 MiB
+}  // namespace
+
+void* big_allocate(std::size_t bytes) {
+  if (bytes < kBigBlock) return ::operator new(bytes);
+  const std::size_t size = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  void* p = std::aligned_alloc(kHugePage, size);
+  if (!p) throw std::bad_alloc();
+#if defined(__linux__)
+  ::madvise(p, size, MADV_HUGEPAGE);  // a hint: failure (THP disabled) only costs speed
+#endif
+  return p;
+}
+
+void big_deallocate(void* p, std::size_t bytes) noexcept {
+  if (bytes < kBigBlock)
+    ::operator delete(p);
+  else
+    std::free(p);
+}
+
+// =============================================================================================
 // Names
 // =============================================================================================
 
@@ -371,21 +447,29 @@ bool is_drift(test_kind t, double v, double threshold) noexcept {
 // Statistics
 // =============================================================================================
 
-std::vector<double> sorted_finite(std::span<const double> values, std::int64_t* missing) {
-  std::vector<std::uint64_t> keys;
-  keys.reserve(values.size());
+value_vector sorted_finite(std::span<const double> values, std::int64_t* missing) {
   std::int64_t miss = 0;
-  for (double v : values) {
-    if (!std::isfinite(v)) {
-      ++miss;
-      continue;
+  value_vector out;
+  if (values.size() >= 1024) {
+    bool all_float = true;  // every finite value exactly a float: sort 32-bit keys
+    for (double v : values)
+      if (std::isfinite(v) && static_cast<double>(static_cast<float>(v)) != v) {
+        all_float = false;
+        break;
+      }
+    out = all_float ? radix_sorted_finite<std::uint32_t, 11, 3>(values, miss)
+                    : radix_sorted_finite<std::uint64_t, 13, 5>(values, miss);
+  } else {
+    out.reserve(values.size());
+    for (double v : values) {
+      if (std::isfinite(v))
+        out.push_back(v == 0.0 ? 0.0 : v);
+      else
+        ++miss;
     }
-    keys.push_back(key_of(v == 0.0 ? 0.0 : v));  // -0 sorts and compares as +0
+    std::sort(out.begin(), out.end());
   }
   if (missing) *missing = miss;
-  radix_sort(keys);
-  std::vector<double> out(keys.size());
-  for (std::size_t i = 0; i < keys.size(); ++i) out[i] = value_of(keys[i]);
   return out;
 }
 
@@ -498,7 +582,7 @@ ks_result ks_2samp_sorted(std::span<const double> a, std::span<const double> b) 
 }
 
 ks_result ks_2samp(std::span<const double> a, std::span<const double> b) {
-  const std::vector<double> sa = sorted_finite(a), sb = sorted_finite(b);
+  const value_vector sa = sorted_finite(a), sb = sorted_finite(b);
   return ks_2samp_sorted(sa, sb);
 }
 
@@ -688,12 +772,18 @@ prepared_column prepare(const column_view& c) {
     p.sorted = sorted_finite(c.numbers, &p.missing);
     p.rows = static_cast<std::int64_t>(p.sorted.size());
     if (p.rows > 0) {
-      double sum = 0;
-      for (double v : p.sorted) sum += v;
-      p.mean = sum / static_cast<double>(p.rows);
-      double ss = 0;
-      for (double v : p.sorted) ss += (v - p.mean) * (v - p.mean);
-      p.std = std::sqrt(ss / static_cast<double>(p.rows));
+      // One pass, shifted by the median so the sum of squares does not cancel catastrophically:
+      // var = (Σ(x−s)² − (Σ(x−s))²/n) / n.
+      const double shift = p.sorted[p.sorted.size() / 2];
+      double s1 = 0, s2 = 0;
+      for (double v : p.sorted) {
+        const double d = v - shift;
+        s1 += d;
+        s2 += d * d;
+      }
+      const double n = static_cast<double>(p.rows);
+      p.mean = shift + s1 / n;
+      p.std = std::sqrt(std::max(0.0, (s2 - s1 * s1 / n) / n));
     }
   } else {
     for (const std::string& s : c.categories) {
@@ -843,12 +933,38 @@ drift_report compute_report(std::span<const feature_input> features, const optio
     if (!names.insert(f.name).second) bad("feature '" + f.name + "' given twice");
     if (f.reference.type != f.current.type) bad("feature '" + f.name + "': reference and current types differ");
   }
-  std::vector<feature_result> results;
-  results.reserve(features.size());
-  for (const feature_input& f : features) {
-    const prepared_column r = prepare(f.reference);
-    const prepared_column c = prepare(f.current);
-    results.push_back(test_feature(f.name, r, c, opts));
+  if (opts.threads < 0) bad("threads must be >= 0");
+  std::vector<feature_result> results(features.size());
+  auto one = [&](std::size_t i) {
+    const prepared_column r = prepare(features[i].reference);
+    const prepared_column c = prepare(features[i].current);
+    results[i] = test_feature(features[i].name, r, c, opts);
+  };
+  std::size_t threads = opts.threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
+                                          : static_cast<std::size_t>(opts.threads);
+  threads = std::min(threads, features.size());
+  if (threads <= 1) {
+    for (std::size_t i = 0; i < features.size(); ++i) one(i);
+  } else {
+    // Workers take the next feature index; the first exception is rethrown after the join.
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    auto work = [&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < features.size();) {
+        try {
+          one(i);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(failure_mutex);
+          if (!failure) failure = std::current_exception();
+        }
+      }
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (std::thread& t : pool) t.join();
+    if (failure) std::rethrow_exception(failure);
   }
   return make_report(std::move(results), opts.drift_share_threshold);
 }
