@@ -89,6 +89,14 @@ TEST_CASE("sorted_finite sorts (radix path too) and counts NaN and infinities as
   const drift::value_vector got = drift::sorted_finite(big, &m2);  // 1.6 MB: a huge-page block
   CHECK(std::equal(got.begin(), got.end(), expected.begin(), expected.end()));
   CHECK(m2 == 1);
+
+  // Every value exactly a float: the 32-bit key path (3 passes) must give the same order.
+  std::vector<double> floats(5000);
+  for (std::size_t i = 0; i < floats.size(); ++i) floats[i] = static_cast<float>(big[i + 200] * 3.7);
+  std::vector<double> fexp = floats;
+  std::sort(fexp.begin(), fexp.end());
+  const drift::value_vector fgot = drift::sorted_finite(floats);
+  CHECK(std::equal(fgot.begin(), fgot.end(), fexp.begin(), fexp.end()));
 }
 
 // =============================================================================================
@@ -629,6 +637,30 @@ TEST_CASE("compute_report: drift share, dataset drift, JSON shape", "[drift]") {
   std::vector<drift::feature_input> mixed = {
       {"m", drift::column_view::numeric(a3), drift::column_view::categorical(cref)}};
   CHECK_THROWS_AS(drift::compute_report(mixed), tracker::error);
+}
+
+TEST_CASE("compute_report gives the same results on several threads", "[drift]") {
+  std::mt19937_64 gen(11);
+  std::normal_distribution<double> nd(0, 1);
+  std::vector<std::vector<double>> cols(12);
+  for (auto& c : cols) {
+    c.resize(3000);
+    for (double& x : c) x = nd(gen);
+  }
+  for (double& x : cols[5]) x += 1.0;  // drifts against cols[4]
+  std::vector<drift::feature_input> in;
+  for (int f = 0; f < 6; ++f)
+    in.push_back({std::string("f").append(std::to_string(f)), drift::column_view::numeric(cols[2 * f]),
+                  drift::column_view::numeric(cols[2 * f + 1])});
+  drift::options one, many;
+  many.threads = 3;
+  const nlohmann::json a = drift::compute_report(in, one).to_json(), b = drift::compute_report(in, many).to_json();
+  CHECK(a == b);
+  CHECK(a["features"][2]["drifted"] == true);
+  CHECK(a["features"][2]["test"] == "wasserstein");
+  // An error in one feature surfaces from the workers too.
+  many.per_feature["f1"] = {.test = drift::test_kind::z_test, .threshold = std::nullopt};  // > 2 values
+  CHECK_THROWS_AS(drift::compute_report(in, many), tracker::error);
 }
 
 TEST_CASE("names round-trip", "[drift]") {
