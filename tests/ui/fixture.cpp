@@ -1,6 +1,7 @@
 // fixture.cpp — the shared fixture store (see fixture.hpp).
 #include "fixture.hpp"
 
+#include <tracker/metrics.hpp>
 #include <tracker/tracker.hpp>
 
 #include <cmath>
@@ -18,6 +19,8 @@ struct lcg {
     return double(s >> 11) / double(1ull << 53) * 2.0 - 1.0;
   }
 };
+
+tracker::metrics::confusion_matrix fashion_confusion(double acc, bool cnn, lcg& rng);
 
 fixture_run log_training(const std::string& store, const std::string& name,
                          const std::string& model, double lr, bool spike, bool fail,
@@ -49,6 +52,11 @@ fixture_run log_training(const std::string& store, const std::string& name,
       run.log({{"val/loss", loss + 0.04 + 0.01 * rng.next()},
                {"val/accuracy", acc - 0.015 + 0.005 * rng.next()}},
               step);
+    if (step % 500 == 499) {  // a validation pass: the matrix (objects only, no new scalars)
+      lcg cm_rng{seed * 7919 + std::uint64_t(step)};
+      run.log_object("val/confusion", "confusion_matrix",
+                     fashion_confusion(std::min(0.95, acc - 0.015), model == "cnn", cm_rng).to_json(), step);
+    }
     if (step % 50 == 0)
       run.log({{"system/cpu_percent", 70 + 20 * rng.next()}, {"system/rss_mb", 400 + step * 0.05}},
               step);
@@ -59,6 +67,44 @@ fixture_run log_training(const std::string& store, const std::string& name,
   else
     run.finish();
   return r;
+}
+
+// A Fashion-MNIST-like validation confusion matrix (1,000 samples per class) for a model of
+// accuracy about `acc`: the hard classes (Shirt, Pullover, Coat, T-shirt) are confused with
+// each other, footwear with footwear, the rest a little with anything. The CNN is better
+// overall but worse on sneakers (so a difference A -> B shows both colours).
+tracker::metrics::confusion_matrix fashion_confusion(double acc, bool cnn, lcg& rng) {
+  static const std::vector<std::string> labels = {"T-shirt/top", "Trouser", "Pullover", "Dress",
+                                                  "Coat",        "Sandal",  "Shirt",    "Sneaker",
+                                                  "Bag",         "Ankle boot"};
+  // Relative difficulty per class, and the classes each is mistaken for (with weights).
+  static const double difficulty[] = {1.5, 0.3, 1.8, 1.0, 1.7, 0.5, 3.2, 0.6, 0.3, 0.6};
+  static const std::vector<std::pair<int, double>> confusable[] = {
+      {{6, 5}, {3, 1.5}, {2, 1}},  {{3, 3}, {0, 1}},           {{4, 4}, {6, 3}, {0, 1}},
+      {{0, 2}, {4, 2}, {6, 1.5}},  {{2, 4}, {6, 3.5}, {3, 1}}, {{7, 4}, {9, 2}},
+      {{0, 4}, {2, 2.5}, {4, 2.5}}, {{5, 3}, {9, 3}},           {{0, 1}, {2, 1}, {6, 1}},
+      {{7, 4}, {5, 1.5}}};
+  tracker::metrics::confusion_matrix cm(labels);
+  const double err = 1.0 - acc;
+  for (int i = 0; i < 10; ++i) {
+    const double d = cnn && i == 7 ? 2.6 : difficulty[i];
+    int wrong = int(std::lround(1000 * std::min(0.9, err * d * (1 + 0.1 * rng.next()))));
+    double total_w = 0;
+    for (auto [j, w] : confusable[i]) total_w += w;
+    int placed = 0;
+    for (auto [j, w] : confusable[i]) {
+      int n = int(std::lround(wrong * 0.85 * w / total_w));
+      cm.add(i, j, n);
+      placed += n;
+    }
+    for (int j = 0; placed < wrong; j = (j + 3) % 10)  // the rest spread thinly
+      if (j != i) {
+        cm.add(i, j, 1);
+        ++placed;
+      }
+    cm.add(i, i, 1000 - wrong);
+  }
+  return cm;
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <stb_image_write.h>
 #include <test_support.hpp>
 
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -245,4 +246,105 @@ TEST_CASE("screenshot: hovering a chart draws the crosshair and the values toolt
       text_after += brightness(after.at(x, y)) > 450;
     }
   CHECK(text_after > text_before + 50);
+}
+
+// ---- part 2 views ------------------------------------------------------------------------------
+
+namespace {
+
+// The mean colour of the middle of each cell of a heatmap from the layout file.
+std::vector<std::array<int, 3>> cell_colours(const image& img, const nlohmann::json& h) {
+  const std::size_t k = h["k"];
+  const double x0 = h["cells"][0], y0 = h["cells"][1], x1 = h["cells"][2], y1 = h["cells"][3];
+  const double cell = (x1 - x0) / double(k);
+  std::vector<std::array<int, 3>> out;
+  for (std::size_t i = 0; i < k; ++i)
+    for (std::size_t j = 0; j < k; ++j) {
+      // A corner of the cell (its text is centred): 3 px in from the top-left.
+      const unsigned char* p = img.at(int(x0 + cell * double(j) + 3), int(y0 + cell * double(i) + 3));
+      out.push_back({p[0], p[1], p[2]});
+    }
+  return out;
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+}  // namespace
+
+TEST_CASE("screenshot: the confusion view draws a 10x10 heatmap whose diagonal is brightest") {
+  fixture fx;
+  const std::string png = fx.dir.path() + "/cm.png", layout = fx.dir.path() + "/cm.json";
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view",
+               "confusion", "--runs", "cnn-lr1e-3", "--normalize", "true"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  image img = load_png(png);
+  auto j = read_json(layout);
+  REQUIRE(j["heatmaps"].size() == 1);
+  auto h = j["heatmaps"][0];
+  CHECK(h["title"] == "val/confusion");
+  REQUIRE(h["k"] == 10);
+  auto cells = cell_colours(img, h);
+  REQUIRE(cells.size() == 100);
+  // Every cell is painted (not the window background), each diagonal cell is brighter than
+  // every cell of its row (recall >= 0.6 against at most 0.2 elsewhere in the fixture).
+  auto bright = [](const std::array<int, 3>& c) { return c[0] + c[1] + c[2]; };
+  std::set<int> distinct;
+  for (const auto& c : cells) distinct.insert(bright(c));
+  CHECK(distinct.size() >= 5);
+  for (std::size_t i = 0; i < 10; ++i)
+    for (std::size_t jx = 0; jx < 10; ++jx)
+      if (jx != i) {
+        INFO("row " << i << " column " << jx);
+        CHECK(bright(cells[i * 10 + i]) > bright(cells[i * 10 + jx]) + 60);
+      }
+}
+
+TEST_CASE("screenshot: the confusion difference of two runs draws A, B and B - A") {
+  fixture fx;
+  const std::string png = fx.dir.path() + "/cmd.png", layout = fx.dir.path() + "/cmd.json";
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view",
+               "confusion", "--runs", "mlp-lr1e-3,cnn-lr1e-3", "--diff", "--normalize", "true"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  image img = load_png(png);
+  auto j = read_json(layout);
+  REQUIRE(j["heatmaps"].size() == 3);
+  CHECK(j["heatmaps"][0]["title"] == "A");
+  CHECK(j["heatmaps"][1]["title"] == "B");
+  CHECK(j["heatmaps"][2]["title"] == "B - A");
+  // The CNN is better than the MLP: the difference's diagonal is blue (better), and the
+  // Shirt -> T-shirt/top cell (row 6, column 0), which shrank, too.
+  auto d = cell_colours(img, j["heatmaps"][2]);
+  REQUIRE(d.size() == 100);
+  std::size_t blue_diagonal = 0;
+  for (std::size_t i = 0; i < 10; ++i) blue_diagonal += d[i * 10 + i][2] > d[i * 10 + i][0] + 30;
+  CHECK(blue_diagonal >= 8);
+  CHECK(d[6 * 10 + 0][2] > d[6 * 10 + 0][0] + 30);
+}
+
+TEST_CASE("screenshot: the confusion difference of two steps of one run") {
+  fixture fx;
+  const std::string png = fx.dir.path() + "/cms.png", layout = fx.dir.path() + "/cms.json";
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view",
+               "confusion", "--runs", "mlp-lr3e-4", "--diff", "--step", "499", "--step-b",
+               "1999"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = read_json(layout);
+  REQUIRE(j["heatmaps"].size() == 3);
+  CHECK(j["heatmaps"][2]["k"] == 10);
+}
+
+TEST_CASE("screenshot: a run without confusion matrices shows a message, not a crash") {
+  fixture fx;
+  const std::string png = fx.dir.path() + "/none.png", layout = fx.dir.path() + "/none.json";
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view",
+               "confusion", "--runs", "ramp"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(read_json(layout)["heatmaps"].empty());
 }

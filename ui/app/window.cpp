@@ -56,6 +56,9 @@ bool write_layout(const std::string& path, const viewer& view, int w, int h) {
           {c.result.plot_min_x, c.result.plot_min_y, c.result.plot_max_x, c.result.plot_max_y}},
          {"x", {c.result.x0, c.result.x1}},
          {"y", {c.result.y0, c.result.y1}}});
+  j["heatmaps"] = nlohmann::json::array();
+  for (const auto& m : view.drawn_heatmaps())
+    j["heatmaps"].push_back({{"title", m.title}, {"k", m.k}, {"cells", {m.x0, m.y0, m.x1, m.y1}}});
   std::ofstream out(path);
   out << j.dump(2) << '\n';
   return bool(out);

@@ -17,12 +17,78 @@ std::shared_ptr<const series_data> snapshot::find(const std::string& run,
   return it == series.end() ? nullptr : it->second;
 }
 
+const std::vector<object_info>* snapshot::index_of(const std::string& run) const {
+  auto it = object_index.find(run);
+  return it == object_index.end() ? nullptr : it->second.get();
+}
+
+std::shared_ptr<const object_body> snapshot::body(const std::string& run, const std::string& key,
+                                                  std::int64_t step) const {
+  auto it = objects.find({run, key, step});
+  return it == objects.end() ? nullptr : it->second;
+}
+
 loader_core::loader_core(store_source source) : source_(std::move(source)) {}
 
 bool loader_core::set_wants(std::vector<series_want> wants) {
   if (wants == wants_) return false;
   wants_ = std::move(wants);
   return true;
+}
+
+bool loader_core::set_object_wants(std::vector<object_want> wants) {
+  if (wants == object_wants_) return false;
+  object_wants_ = std::move(wants);
+  return true;
+}
+
+bool loader_core::load_objects(bool store_changed) {
+  bool changed = false;
+  std::set<std::string> index_runs;
+  for (const object_want& w : object_wants_) index_runs.insert(w.run_id);
+  // Indexes: of the runs a view shows; re-read when the store changed (a run logs a new step).
+  for (auto it = index_cache_.begin(); it != index_cache_.end();) {
+    if (!index_runs.count(it->first)) {
+      it = index_cache_.erase(it);
+      changed = true;
+    } else {
+      ++it;
+    }
+  }
+  for (const std::string& run : index_runs) {
+    auto it = index_cache_.find(run);
+    if (it != index_cache_.end() && !store_changed) continue;
+    auto idx = std::make_shared<const std::vector<object_info>>(source_.object_index(run));
+    if (it == index_cache_.end() || idx->size() != it->second->size()) {
+      index_cache_[run] = std::move(idx);
+      changed = true;
+    }
+  }
+  // Bodies: read once (an object at a step does not change), dropped when not wanted for a while.
+  for (const object_want& w : object_wants_) {
+    if (w.step < 0) continue;
+    object_id id{w.run_id, w.key, w.step};
+    body_wanted_[id] = polls_;
+    if (body_cache_.count(id)) continue;
+    auto b = std::make_shared<object_body>();
+    if (auto rec = source_.object(w.run_id, w.key, w.step))
+      b->record = std::move(*rec);
+    else
+      b->error = "no object '" + w.key + "' at step " + std::to_string(w.step);
+    body_cache_.emplace(id, std::move(b));
+    changed = true;
+  }
+  for (auto it = body_cache_.begin(); it != body_cache_.end();) {
+    auto lw = body_wanted_.find(it->first);
+    if (lw == body_wanted_.end() || polls_ - lw->second > evict_after_polls) {
+      body_wanted_.erase(it->first);
+      it = body_cache_.erase(it);
+      changed = true;
+    } else {
+      ++it;
+    }
+  }
+  return changed;
 }
 
 void loader_core::refresh_catalog(std::uint64_t version) {
@@ -171,6 +237,9 @@ void loader_core::publish(bool settled) {
   s->loaded = true;
   s->settled = settled;
   s->served = wants_;
+  s->object_index = index_cache_;
+  s->objects = body_cache_;
+  s->served_objects = object_wants_;
   snap_ = std::move(s);
 }
 
@@ -211,7 +280,10 @@ bool loader_core::poll() {
   } else {
     changed |= load_wanted();  // zoom detail only (bucket reads of a committed range)
   }
-  if (changed || !snap_->loaded || !snap_->settled || snap_->served != wants_) publish(true);
+  changed |= load_objects(refresh);
+  if (changed || !snap_->loaded || !snap_->settled || snap_->served != wants_ ||
+      snap_->served_objects != object_wants_)
+    publish(true);
   return changed;
 }
 
@@ -242,6 +314,21 @@ void loader::want(std::vector<series_want> wants) {
     wants_ = std::move(wants);
     wants_changed_ = true;
     // Until the thread has served the new wants, the data on hand is not settled.
+    if (snap_->settled) {
+      auto s = std::make_shared<snapshot>(*snap_);
+      s->settled = false;
+      snap_ = std::move(s);
+    }
+  }
+  cv_.notify_all();
+}
+
+void loader::want_objects(std::vector<object_want> wants) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (wants == object_wants_) return;
+    object_wants_ = std::move(wants);
+    wants_changed_ = true;
     if (snap_->settled) {
       auto s = std::make_shared<snapshot>(*snap_);
       s->settled = false;
@@ -283,6 +370,7 @@ void loader::run() {
       {
         std::lock_guard<std::mutex> lock(mu_);
         core->set_wants(wants_);
+        core->set_object_wants(object_wants_);
         wants_changed_ = false;
       }
       core->poll();

@@ -35,6 +35,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -58,6 +59,24 @@ struct series_want {
 
 using series_id = std::pair<std::string, std::string>;  // (run id, key)
 
+// What a view needs of a run's stored objects (confusion matrices, tables, histograms):
+// step < 0 asks for the run's object index only (keys, kinds, steps: no bodies); step >= 0
+// for the body of `key` at that step. Bodies are read one at a time with reader::object().
+struct object_want {
+  std::string run_id;
+  std::string key;
+  std::int64_t step = -1;
+  bool operator==(const object_want& o) const {
+    return run_id == o.run_id && key == o.key && step == o.step;
+  }
+};
+using object_id = std::tuple<std::string, std::string, std::int64_t>;  // (run, key, step)
+// A body as read (error set when the store has no such object any more).
+struct object_body {
+  object_record record;
+  std::string error;
+};
+
 struct snapshot {
   std::uint64_t generation = 0;  // increases with every publication
   std::shared_ptr<const catalog> cat = std::make_shared<catalog>();
@@ -66,7 +85,14 @@ struct snapshot {
   bool loaded = false;              // the catalog was read at least once
   bool settled = false;             // every wanted series is loaded at the resolution it needs
   std::vector<series_want> served;  // the wants this snapshot answers (readiness checks it)
+  // Object indexes of the runs views asked for, and the bodies they asked for.
+  std::map<std::string, std::shared_ptr<const std::vector<object_info>>> object_index;
+  std::map<object_id, std::shared_ptr<const object_body>> objects;
+  std::vector<object_want> served_objects;
   std::shared_ptr<const series_data> find(const std::string& run, const std::string& key) const;
+  const std::vector<object_info>* index_of(const std::string& run) const;
+  std::shared_ptr<const object_body> body(const std::string& run, const std::string& key,
+                                          std::int64_t step) const;
 };
 
 // What the views read from: the loader thread in the app, a synchronous feed in tests.
@@ -75,6 +101,7 @@ class data_feed {
   virtual ~data_feed() = default;
   virtual std::shared_ptr<const snapshot> latest() const = 0;
   virtual void want(std::vector<series_want> wants) = 0;
+  virtual void want_objects(std::vector<object_want> /*wants*/) {}
   virtual void refresh_now() {}
 };
 
@@ -83,6 +110,7 @@ class loader_core {
   explicit loader_core(store_source source);
   // Replaces the wanted series; returns true when it differs from the previous wants.
   bool set_wants(std::vector<series_want> wants);
+  bool set_object_wants(std::vector<object_want> wants);
   // One round: refresh what changed, load what is wanted and missing. Returns true when a new
   // snapshot was published. Throws tracker::error when the store fails.
   bool poll();
@@ -96,11 +124,16 @@ class loader_core {
   void refresh_catalog(std::uint64_t version);
   bool grow_live_series();
   bool wants_unloaded() const;
+  bool load_objects(bool store_changed);
   bool load_wanted();
   void publish(bool settled);
 
   store_source source_;
   std::vector<series_want> wants_;
+  std::vector<object_want> object_wants_;
+  std::map<std::string, std::shared_ptr<const std::vector<object_info>>> index_cache_;
+  std::map<object_id, std::shared_ptr<const object_body>> body_cache_;
+  std::map<object_id, std::uint64_t> body_wanted_;  // poll it was last wanted
   std::shared_ptr<const catalog> cat_;
   std::map<series_id, std::shared_ptr<series_data>> cache_;  // owned here, copied on publish
   std::map<series_id, std::uint64_t> last_wanted_;           // generation it was last wanted
@@ -125,6 +158,7 @@ class loader final : public data_feed {
 
   std::shared_ptr<const snapshot> latest() const override;
   void want(std::vector<series_want> wants) override;
+  void want_objects(std::vector<object_want> wants) override;
   void refresh_now() override;  // poll at once (the "refresh" button)
   // Called on the loader thread after each new snapshot (the window wakes its event loop
   // with it, e.g. glfwPostEmptyEvent, so an idle window can sleep until data arrives).
@@ -139,6 +173,7 @@ class loader final : public data_feed {
   std::condition_variable cv_;
   std::shared_ptr<const snapshot> snap_ = std::make_shared<snapshot>();
   std::vector<series_want> wants_;
+  std::vector<object_want> object_wants_;
   bool wants_changed_ = false;
   bool wake_ = false;
   bool stop_ = false;
@@ -152,6 +187,9 @@ class sync_feed final : public data_feed {
   explicit sync_feed(store_source source) : core_(std::move(source)) {}
   std::shared_ptr<const snapshot> latest() const override { return core_.latest(); }
   void want(std::vector<series_want> wants) override { core_.set_wants(std::move(wants)); }
+  void want_objects(std::vector<object_want> wants) override {
+    core_.set_object_wants(std::move(wants));
+  }
   bool pump() { return core_.poll(); }
   loader_core& core() { return core_; }
 

@@ -35,11 +35,18 @@ std::string usage() {
          "\n"
          "                  [--runs A,B,...] [--keys K1,K2,...] [--x step|relative|wall]\n"
          "                  [--smoothing W] [--group all|KEY] [--width W --height H]\n"
+         "                  [--key K] [--step S] [--normalize none|true|pred]\n"
+         "                  [--diff [--step-b S]]\n"
          "--store DIR   the store (default: $TRACKER_DIR, else ./tracker-store)\n"
          "--runs        run ids, unique names or 'latest' (default: latest)\n"
          "--keys        only these charts; one key fills the view\n"
          "--smoothing   exponential moving average weight, 0..0.999 (default 0.6)\n"
          "--group G     charts: one mean line per group, G = all or a config key\n"
+         "--key K       confusion: which matrix (default: the first one logged)\n"
+         "--step S      confusion: which step (default: the latest)\n"
+         "--normalize   confusion: none (counts), true (by row: recall), pred (by column)\n"
+         "--diff        confusion: B - A of the first two --runs, or of --step and --step-b\n"
+         "              when one run is given\n"
          "--layout F    with --screenshot: also write the charts' plot rectangles and axis\n"
          "              ranges as JSON (for tests)\n";
 }
@@ -118,6 +125,22 @@ app_options parse_options(const std::vector<std::string>& args) {
       o.smoothing = to_double(a, value());
       if (!(o.smoothing >= 0 && o.smoothing <= 0.999))
         throw std::invalid_argument("--smoothing must be between 0 and 0.999");
+    } else if (a == "--key") {
+      o.key = value();
+      if (o.key.empty()) throw std::invalid_argument("--key needs a key");
+    } else if (a == "--step" || a == "--step-b") {
+      std::string v = value();
+      double d = to_double(a, v);
+      if (d != static_cast<double>(static_cast<std::int64_t>(d)) || d < 0)
+        throw std::invalid_argument(a + " expects a step (a whole number >= 0), got '" + v + "'");
+      (a == "--step" ? o.step : o.step_b) = static_cast<std::int64_t>(d);
+    } else if (a == "--normalize") {
+      o.normalize = value();
+      if (o.normalize != "none" && o.normalize != "true" && o.normalize != "pred")
+        throw std::invalid_argument("unknown --normalize '" + o.normalize +
+                                    "' (expected none|true|pred)");
+    } else if (a == "--diff") {
+      o.diff = true;
     } else if (a == "--width" || a == "--height") {
       double d = to_double(a, value());
       if (d < 320 || d > 8192 || d != static_cast<int>(d))
@@ -127,6 +150,7 @@ app_options parse_options(const std::vector<std::string>& args) {
       throw std::invalid_argument("unknown argument '" + a + "'");
     }
   }
+  if (o.step_b && !o.diff) throw std::invalid_argument("--step-b needs --diff");
   if (!o.screenshot.empty() && !have_view)
     throw std::invalid_argument("--screenshot needs --view " + view_names());
   return o;

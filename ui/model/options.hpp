@@ -14,7 +14,7 @@
 
 namespace tracker::ui {
 
-enum class view_id : std::uint8_t { runs, charts };
+enum class view_id : std::uint8_t { runs, charts, confusion };
 
 struct view_info {
   view_id id;
@@ -25,6 +25,7 @@ struct view_info {
 inline constexpr view_info view_table[] = {
     {view_id::runs, "runs", "Runs"},
     {view_id::charts, "charts", "Charts"},
+    {view_id::confusion, "confusion", "Confusion"},
 };
 
 std::optional<view_id> parse_view(std::string_view name) noexcept;
@@ -41,6 +42,12 @@ struct app_options {
   double smoothing = 0.6;         // --smoothing W (0..0.999)
   std::string group;              // --group all|CONFIG_KEY: one line per group in charts
   std::string layout;             // --layout FILE.json: drawn charts' geometry (for tests)
+  // part 2 views
+  std::string key;                    // --key: which confusion matrix / table / histogram
+  std::optional<std::int64_t> step;   // --step (default: the latest)
+  std::optional<std::int64_t> step_b; // --step-b: the second step of a one-run difference
+  std::string normalize = "none";     // --normalize none|true|pred
+  bool diff = false;                  // --diff: B - A (first two --runs, or --step/--step-b)
   int width = 1600;               // --width / --height
   int height = 1000;
   bool help = false;

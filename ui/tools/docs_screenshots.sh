@@ -18,4 +18,9 @@ shot --screenshot docs/img/ui-charts-grouped.png --view charts --runs "$runs" --
 shot --screenshot docs/img/ui-chart-single.png --view charts --runs "$runs" --keys train/loss --smoothing 0.9
 TRACKER_UI_SCREENSHOT_MOUSE=560,250 shot --screenshot docs/img/ui-hover.png --view charts --runs "$runs" \
   --keys train/loss,train/acc
+shot --screenshot docs/img/ui-confusion.png --view confusion --runs mlp-lr1e-3
+shot --screenshot docs/img/ui-confusion-diff.png --view confusion --runs mlp-lr1e-3,cnn-lr1e-3 \
+  --diff --normalize true --width 1600 --height 1000
+TRACKER_UI_SCREENSHOT_MOUSE=300,330 shot --screenshot docs/img/ui-confusion-hover.png --view confusion \
+  --runs mlp-lr1e-3 --normalize true
 ls -la docs/img/ui-*.png

@@ -29,6 +29,11 @@ viewer::viewer(data_feed& feed, const app_options& opts)
     chart_.group = chart_settings::grouping::config;
     chart_.group_key = opts.group.rfind("config.", 0) == 0 ? opts.group.substr(7) : opts.group;
   }
+  cm_.key = opts.key;
+  cm_.step = opts.step;
+  cm_.step_b = opts.step_b;
+  cm_.diff = opts.diff;
+  cm_.normalize = parse_normalize(opts.normalize).value_or(cm_normalize::none);
   snap_ = feed_.latest();
 }
 
@@ -68,6 +73,7 @@ void viewer::apply_initial_selection() {
     ids.push_back(*id);
   }
   sel_.set(ids);
+  initial_runs_ = ids;
   if (!ids.empty()) focused_ = ids.front();
 }
 
@@ -88,6 +94,9 @@ void viewer::frame() {
   apply_initial_selection();
   if (snap_->loaded) sel_.retain(*snap_->cat);
   drawn_.clear();
+  heatmaps_.clear();
+  object_wants_.clear();
+  objects_complete_ = true;
 
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);
@@ -119,6 +128,9 @@ void viewer::frame() {
           case view_id::charts:
             draw_charts_view();
             break;
+          case view_id::confusion:
+            draw_confusion_view();
+            break;
         }
         ImGui::EndTabItem();
       }
@@ -135,10 +147,16 @@ void viewer::frame() {
     if (!last_wants_.empty()) feed_.want({});
     last_wants_.clear();
   }
-  // Ready when the snapshot this frame drew answers exactly the series this frame asked for,
-  // for a few frames in a row (layout and plot widths settle first).
-  bool settled =
-      snap_->loaded && snap_->settled && initial_selection_done_ && snap_->served == last_wants_;
+  // Objects (confusion matrices, ...): the views that drew this frame asked for these.
+  if (object_wants_ != last_object_wants_) {
+    feed_.want_objects(object_wants_);
+    last_object_wants_ = object_wants_;
+  }
+  // Ready when the snapshot this frame drew answers exactly the series and objects this frame
+  // asked for, for a few frames in a row (layout and plot widths settle first).
+  bool settled = snap_->loaded && snap_->settled && initial_selection_done_ &&
+                 snap_->served == last_wants_ && snap_->served_objects == last_object_wants_ &&
+                 objects_complete_;
   settled_frames_ = settled ? settled_frames_ + 1 : 0;
   ready_ = settled_frames_ >= 3;
 }

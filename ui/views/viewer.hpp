@@ -3,6 +3,8 @@
 //   viewer.cpp        the frame: tab bar over view_table, status bar, store errors
 //   runs_view.cpp     the runs table, filter box, grouping, details panel
 //   charts_view.cpp   chart sections, search, pins, toolbar, grouped lines
+//   confusion_view.cpp  confusion heatmap, normalize, step slider, scores, most confused,
+//                       difference mode (two runs, or two steps of one run)
 //
 // A viewer reads a data_feed (the loader thread, or a synchronous feed in tests) and draws
 // into the current ImGui context; it owns view state only (selection, filter, sort, chart
@@ -14,6 +16,7 @@
 #pragma once
 
 #include "model/catalog.hpp"
+#include "model/confusion.hpp"
 #include "model/filter.hpp"
 #include "model/loader.hpp"
 #include "model/options.hpp"
@@ -75,11 +78,35 @@ class viewer {
     std::size_t lines = 0;
   };
   const std::vector<drawn_chart>& drawn_charts() const { return drawn_; }
+  struct drawn_heatmap {
+    std::string title;  // "A", "B", "B - A" or the key
+    std::size_t k = 0;
+    float x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // the cells' rectangle in window pixels
+  };
+  const std::vector<drawn_heatmap>& drawn_heatmaps() const { return heatmaps_; }
+  struct confusion_settings {
+    std::string key;           // empty: the first confusion_matrix the run logged
+    cm_normalize normalize = cm_normalize::none;
+    bool diff = false;
+    bool diff_steps = false;   // B is another step of run A (else: run B at its step)
+    std::string run_a, run_b;  // empty: from the selection
+    std::optional<std::int64_t> step, step_b;  // nullopt: the latest
+    std::string message;       // why nothing is drawn (no matrices, labels differ, ...)
+    int focus_pair = -1;       // the most-confused pair clicked (highlighted)
+  };
+  confusion_settings& confusion() { return cm_; }
   std::uint32_t color_of(const std::string& run_id) const;
 
  private:
   // viewer.cpp
   void apply_initial_selection();
+  // confusion_view.cpp
+  void draw_confusion_view();
+  void draw_confusion_toolbar(const std::vector<std::string>& runs,
+                              const std::vector<std::string>& keys,
+                              const std::vector<std::int64_t>& steps_a,
+                              const std::vector<std::int64_t>& steps_b);
+  void draw_confusion_side(const metrics::confusion_matrix& a, const metrics::confusion_matrix* b);
   void draw_status_bar();
   void draw_store_error();
   // runs_view.cpp
@@ -143,6 +170,20 @@ class viewer {
   std::map<std::pair<std::string, std::string>, widgets::line_cache> line_caches_;  // (chart, run)
   std::vector<drawn_chart> drawn_;
   std::vector<series_want> last_wants_;
+  std::vector<object_want> object_wants_;       // this frame's
+  std::vector<object_want> last_object_wants_;  // sent to the feed
+  bool objects_complete_ = true;                // every body this frame drew has arrived
+  std::vector<std::string> initial_runs_;       // --runs, resolved, in the order given
+  confusion_settings cm_;
+  std::vector<drawn_heatmap> heatmaps_;
+  struct parsed_cm {
+    std::shared_ptr<const object_body> source;
+    std::optional<metrics::confusion_matrix> cm;
+    std::string error;
+  };
+  std::map<object_id, parsed_cm> parsed_;  // parse each body once
+  const parsed_cm* confusion_at(const std::string& run, const std::string& key,
+                                std::int64_t step);
   x_axis range_axis_ = x_axis::step;                           // the axis the stored ranges are in
   double hover_x_ = std::numeric_limits<double>::quiet_NaN();  // hovered x, this frame
   double hover_x_prev_ = std::numeric_limits<double>::quiet_NaN();  // ... and the last one
