@@ -108,29 +108,6 @@ int main(int argc, char** argv) {
               drift::to_string(rep.features[0].test), static_cast<long long>(rep.drifted),
               static_cast<long long>(rep.tested), features / 2, rep.dataset_drift ? "true" : "false");
 
-  // 1a. The same data rounded to float32 (what image projections computed in float are): the
-  //     sort takes 32-bit keys, 3 passes instead of 5.
-  {
-    std::vector<std::vector<double>> rf(features), cf(features);
-    std::vector<drift::feature_input> inf;
-    for (int f = 0; f < features; ++f) {
-      rf[f].resize(n_ref);
-      cf[f].resize(n_cur);
-      for (std::size_t i = 0; i < n_ref; ++i) rf[f][i] = static_cast<float>(ref[f][i]);
-      for (std::size_t i = 0; i < n_cur; ++i) cf[f][i] = static_cast<float>(cur[f][i]);
-      inf.push_back({in[f].name, drift::column_view::numeric(rf[f]), drift::column_view::numeric(cf[f])});
-    }
-    double b = 1e30, bc = 1e30;
-    for (int r = 0; r < reps; ++r) {
-      const double c0 = cpu_seconds();
-      const auto t0 = clk::now();
-      auto rr = drift::compute_report(inf);
-      b = std::min(b, seconds_since(t0));
-      bc = std::min(bc, cpu_seconds() - c0);
-    }
-    std::printf("compute_report (float32-valued columns): %.3f s wall, %.3f s CPU (best of %d)\n", b, bc, reps);
-  }
-
   // 1b. The same on two threads (options::threads = 2).
   {
     drift::options o2;

@@ -90,13 +90,23 @@ TEST_CASE("sorted_finite sorts (radix path too) and counts NaN and infinities as
   CHECK(std::equal(got.begin(), got.end(), expected.begin(), expected.end()));
   CHECK(m2 == 1);
 
-  // Every value exactly a float: the 32-bit key path (3 passes) must give the same order.
+  // Values that are all exactly floats (features computed in float32).
   std::vector<double> floats(5000);
   for (std::size_t i = 0; i < floats.size(); ++i) floats[i] = static_cast<float>(big[i + 200] * 3.7);
   std::vector<double> fexp = floats;
   std::sort(fexp.begin(), fexp.end());
   const drift::value_vector fgot = drift::sorted_finite(floats);
   CHECK(std::equal(fgot.begin(), fgot.end(), fexp.begin(), fexp.end()));
+
+  // Keys that differ only in their lowest bits (values within a few ulps of 1, with many
+  // duplicates), and a column of one repeated value: the MSD pass's edge cases.
+  std::vector<double> close(5000), same(3000, -2.5);
+  for (std::size_t i = 0; i < close.size(); ++i) close[i] = 1.0 + static_cast<double>((i * 7919) % 97) * 0x1p-52;
+  std::vector<double> cexp = close;
+  std::sort(cexp.begin(), cexp.end());
+  const drift::value_vector cgot = drift::sorted_finite(close), sgot = drift::sorted_finite(same);
+  CHECK(std::equal(cgot.begin(), cgot.end(), cexp.begin(), cexp.end()));
+  CHECK(std::equal(sgot.begin(), sgot.end(), same.begin(), same.end()));
 }
 
 // =============================================================================================

@@ -229,8 +229,10 @@ bool is_drift(test_kind t, double statistic_or_p, double threshold) noexcept;
 // [SECTION] Statistics on plain arrays
 // =============================================================================================
 
-// The finite values of `values`, sorted ascending (an LSD radix sort on the IEEE bit pattern:
-// O(n), ~10 ns per value). NaN and ±Inf are skipped and counted into *missing when given.
+// The finite values of `values`, sorted ascending: a radix sort on the order-preserving IEEE bit
+// pattern (one MSD pass, then cache-resident LSD passes per bucket), ~17–22 ns per value on the
+// development VM. NaN and ±Inf are skipped and
+// counted into *missing when given.
 value_vector sorted_finite(std::span<const double> values, std::int64_t* missing = nullptr);
 
 struct ks_result {
