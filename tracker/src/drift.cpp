@@ -108,13 +108,14 @@ value_vector msd_sorted_finite(std::span<const double> values, std::int64_t& mis
   std::vector<std::uint32_t> hist;
   for (std::size_t d = 0; d < B; ++d) {
     const std::size_t a = start[d], m = start[d + 1] - a;
-    if (m < 2 || shift == 0) continue;
-    if (m <= 256)
-      std::sort(tmp.data() + a, tmp.data() + a + m);
-    else
-      lsd_low_bits(tmp.data() + a, keys.data() + a, m, shift, hist);
+    if (m >= 2 && shift > 0) {
+      if (m <= 256)
+        std::sort(tmp.data() + a, tmp.data() + a + m);
+      else
+        lsd_low_bits(tmp.data() + a, keys.data() + a, m, shift, hist);
+    }
+    for (std::size_t i = a; i < a + m; ++i) out[i] = value_of(tmp[i]);  // while the bucket is in cache
   }
-  for (std::size_t i = 0; i < n; ++i) out[i] = value_of(tmp[i]);
   return out;
 }
 
