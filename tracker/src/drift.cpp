@@ -765,13 +765,21 @@ double psi_sorted(std::span<const double> ref, std::span<const double> cur, int 
 // Columns and reports
 // =============================================================================================
 
-prepared_column prepare(const column_view& c) {
+namespace {
+prepared_column prepare_impl(const column_view& c, bool stats);
+}
+
+prepared_column prepare(const column_view& c) { return prepare_impl(c, true); }
+
+namespace {
+// stats = false skips the mean / std pass: compute_report never reads them for the current side.
+prepared_column prepare_impl(const column_view& c, bool stats) {
   prepared_column p;
   p.type = c.type;
   if (c.type == feature_type::numeric) {
     p.sorted = sorted_finite(c.numbers, &p.missing);
     p.rows = static_cast<std::int64_t>(p.sorted.size());
-    if (p.rows > 0) {
+    if (stats && p.rows > 0) {
       // One pass, shifted by the median so the sum of squares does not cancel catastrophically:
       // var = (Σ(x−s)² − (Σ(x−s))²/n) / n.
       const double shift = p.sorted[p.sorted.size() / 2];
@@ -801,6 +809,8 @@ prepared_column prepare(const column_view& c) {
   }
   return p;
 }
+
+}  // namespace
 
 test_kind default_test(const prepared_column& r, const prepared_column& c, const options& opts) {
   if (r.type != c.type) bad("reference and current columns have different types");
@@ -937,7 +947,7 @@ drift_report compute_report(std::span<const feature_input> features, const optio
   std::vector<feature_result> results(features.size());
   auto one = [&](std::size_t i) {
     const prepared_column r = prepare(features[i].reference);
-    const prepared_column c = prepare(features[i].current);
+    const prepared_column c = prepare_impl(features[i].current, false);  // its mean/std are unused
     results[i] = test_feature(features[i].name, r, c, opts);
   };
   std::size_t threads = opts.threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
