@@ -354,7 +354,8 @@ struct feature_result {
   std::int64_t current_rows = 0;
   std::int64_t reference_missing = 0;
   std::int64_t current_missing = 0;
-  std::int64_t unique_values = 0;     // distinct non-missing values in reference ∪ current
+  std::int64_t unique_values = 0;     // distinct non-missing values in reference ∪ current,
+                                      // counted up to 6 for numeric columns (only <= 5 matters)
   std::string note;                   // why untested ("empty reference", "empty current")
 
   nlohmann::json to_json() const;
