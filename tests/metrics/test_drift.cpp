@@ -122,7 +122,8 @@ TEST_CASE("ks_2samp: statistic and exact p-value on small samples", "[drift]") {
   CHECK(r.exact);
 
   // [enum] equal sizes (scipy's _compute_prob_outside_square branch): D = 4/6 at x = 0.6,
-  // p = 1/7 (= 2·(C(12,2) − C(12,0))/C(12,6) = 2·(66 − 1)/924 ... = 132/924).
+  // p = 1/7. By hand: P(D_{6,6} >= 4/6) = 2·Σ_k (−1)^(k−1) C(12, 6 − 4k) / C(12, 6); only k = 1
+  // has 6 − 4k >= 0, so p = 2·C(12, 2)/C(12, 6) = 2·66/924 = 1/7.
   r = drift::ks_2samp(std::vector<double>{0.1, 0.2, 0.3, 0.4, 0.5, 0.6},
                       std::vector<double>{0.35, 0.45, 0.7, 0.8, 0.9, 1.0});
   CHECK(r.statistic == Approx(2.0 / 3).epsilon(1e-15));
@@ -214,8 +215,9 @@ TEST_CASE("ks_2samp switches to the asymptotic p-value above 10,000 rows, as sci
   for (int i = 0; i < 1000; ++i) ref.push_back((i + 0.5) / 1000);
   for (int j = 0; j < 20000; ++j) cur.push_back((j + 0.5) / 20000 * 0.9);
   const auto r = drift::ks_2samp(ref, cur);
-  // [enum] D by brute-force bisect_right ECDFs in Python floats: 0.10044999999999993
-  // (F_cur reaches 1 at 0.89998 while F_ref = 0.8995 there... the largest gap is −0.10045).
+  // [enum] D by brute-force bisect_right ECDFs in Python floats: 0.10044999999999993. By hand:
+  // the largest gap is just below the reference value 0.8995, where F_ref = 899/1000 and
+  // F_cur = #(cur < 0.8995)/20000 = 19989/20000 = 0.99945 → |0.899 − 0.99945| = 0.10045.
   CHECK(r.statistic == Approx(0.10045).epsilon(1e-12));
   CHECK_FALSE(r.exact);
   // en = 1000·20000/21000 = 952.38 → round → 952; n·D² = 9.6 >= 2.2 → 2·smirnov(952, D).
