@@ -4,8 +4,12 @@
 #include <tracker/metrics.hpp>
 #include <tracker/tracker.hpp>
 
+#include <stb_image_write.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 
 namespace tracker_ui_test {
 
@@ -22,9 +26,65 @@ struct lcg {
 
 tracker::metrics::confusion_matrix fashion_confusion(double acc, bool cnn, lcg& rng);
 
+// A 28x28 grayscale "garment" (a bright silhouette per class on black, like Fashion-MNIST),
+// as PNG bytes.
+std::vector<std::uint8_t> garment_png(int cls, lcg& rng) {
+  const int n = 28;
+  std::vector<unsigned char> px(n * n, 0);
+  for (int y = 0; y < n; ++y)
+    for (int x = 0; x < n; ++x) {
+      double u = (x - 13.5) / 13.5, v = (y - 13.5) / 13.5;
+      bool in = false;
+      switch (cls) {
+        case 1: in = std::abs(u) < 0.5 && v > -0.9 && !(std::abs(u) < 0.08 && v > -0.3); break;
+        case 5: case 7: case 9: in = v > 0.1 - (cls == 9 ? 0.5 : 0) * (u < 0) && v < 0.6 && std::abs(u) < 0.9; break;
+        case 8: in = std::abs(u) < 0.75 && v > -0.4 && v < 0.8; break;
+        case 3: in = v > -0.9 && std::abs(u) < 0.25 + 0.4 * (v + 1) / 2; break;
+        default: in = (std::abs(u) < 0.55 && v > -0.8) || (v > -0.8 && v < -0.2 - 0.3 * (cls == 0) && std::abs(u) < 0.95);
+      }
+      double shade = in ? 150 + 80 * (0.5 + 0.5 * std::sin(x * 0.9 + cls)) + 20 * rng.next() : 4;
+      px[std::size_t(y * n + x)] = static_cast<unsigned char>(std::clamp(shade, 0.0, 255.0));
+    }
+  std::vector<std::uint8_t> out;
+  stbi_write_png_to_func(
+      [](void* ctx, void* data, int size) {
+        auto* o = static_cast<std::vector<std::uint8_t>*>(ctx);
+        o->insert(o->end(), static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
+      },
+      &out, n, n, 1, px.data(), n);
+  return out;
+}
+
+// The evaluator's "misclassified samples" table: image, true, predicted, confidence, loss,
+// index; 40 rows of the matrix's off-diagonal cells.
+void log_top_losses(tracker::run& run, const tracker::metrics::confusion_matrix& cm,
+                    std::int64_t step, lcg& rng, std::vector<std::string>* paths) {
+  using tracker::metrics::column_type;
+  tracker::metrics::table t({{"image", column_type::image},
+                             {"true", column_type::text},
+                             {"predicted", column_type::text},
+                             {"confidence", column_type::number},
+                             {"loss", column_type::number},
+                             {"index", column_type::number}});
+  auto pairs = tracker::metrics::most_confused(cm);
+  int row = 0;
+  for (std::size_t p = 0; p < pairs.size() && row < 40; ++p)
+    for (int m = 0; m < 4 && row < 40; ++m, ++row) {
+      const auto& pr = pairs[p];
+      int index = int(p * 37 + std::size_t(m) * 11 + std::size_t(step) % 7);
+      std::string rel = "val/e" + std::to_string(step) + "/" + std::to_string(index) + ".png";
+      std::string path = run.log_media(rel, garment_png(int(pr.true_index), rng));
+      if (paths) paths->push_back(path);
+      double conf = row == 0 ? 0.99 : 0.55 + 0.4 * (0.5 + 0.5 * rng.next());  // row 0: top loss
+      t.add_row({path, pr.true_label, pr.predicted_label, conf, -std::log(1 - conf) + 0.1 * rng.next(),
+                 double(index)});
+    }
+  tracker::metrics::log_table(run, "val/misclassified", t, step);
+}
+
 fixture_run log_training(const std::string& store, const std::string& name,
                          const std::string& model, double lr, bool spike, bool fail,
-                         std::uint64_t seed) {
+                         std::uint64_t seed, std::vector<std::string>* media = nullptr) {
   tracker::options o;
   o.store = store;
   o.id = "fx" + name;  // fixed ids: fixed colours, so screenshots compare with golden images
@@ -54,8 +114,9 @@ fixture_run log_training(const std::string& store, const std::string& name,
               step);
     if (step % 500 == 499) {  // a validation pass: the matrix (objects only, no new scalars)
       lcg cm_rng{seed * 7919 + std::uint64_t(step)};
-      run.log_object("val/confusion", "confusion_matrix",
-                     fashion_confusion(std::min(0.95, acc - 0.015), model == "cnn", cm_rng).to_json(), step);
+      auto cm = fashion_confusion(std::min(0.95, acc - 0.015), model == "cnn", cm_rng);
+      run.log_object("val/confusion", "confusion_matrix", cm.to_json(), step);
+      if (step % 1000 == 999) log_top_losses(run, cm, step, cm_rng, media);
     }
     if (step % 50 == 0)
       run.log({{"system/cpu_percent", 70 + 20 * rng.next()}, {"system/rss_mb", 400 + step * 0.05}},
@@ -114,7 +175,12 @@ std::vector<fixture_run> make_fixture_store(const std::string& store) {
   runs.push_back(log_training(store, "mlp-lr3e-4", "mlp", 3e-4, false, false, 1));
   runs.push_back(log_training(store, "mlp-lr1e-3", "mlp", 1e-3, false, false, 2));
   runs.push_back(log_training(store, "mlp-lr1e-2", "mlp", 1e-2, false, true, 3));
-  runs.push_back(log_training(store, "cnn-lr1e-3", "cnn", 1e-3, false, false, 4));
+  std::vector<std::string> media;
+  runs.push_back(log_training(store, "cnn-lr1e-3", "cnn", 1e-3, false, false, 4, &media));
+  // The top-loss row of the last table lost its image file: the samples view shows a
+  // placeholder in its first row.
+  if (media.size() >= 40)
+    std::filesystem::remove(std::filesystem::path(store) / media[media.size() - 40]);
   runs.push_back(log_training(store, "cnn-lr3e-3", "cnn", 3e-3, true, false, 5));
   {
     tracker::options o;

@@ -348,3 +348,51 @@ TEST_CASE("screenshot: a run without confusion matrices shows a message, not a c
   REQUIRE(r.exit_code == 0);
   CHECK(read_json(layout)["heatmaps"].empty());
 }
+
+TEST_CASE("screenshot: the samples view draws the misclassified images as thumbnails") {
+  fixture fx;
+  const std::string png = fx.dir.path() + "/sm.png", layout = fx.dir.path() + "/sm.json";
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view",
+               "samples", "--runs", "mlp-lr1e-3", "--width", "1280", "--height", "800"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  image img = load_png(png);
+  auto j = read_json(layout);
+  CHECK(j["samples"] == 40);
+  REQUIRE(j["images"].size() >= 5);
+  std::size_t checked = 0;
+  // Each thumbnail drawn as an image holds the garment's bright pixels and its black
+  // background (the Fashion-MNIST look), not a flat placeholder.
+  for (const auto& im : j["images"]) {
+    INFO(im["path"].get<std::string>());
+    CHECK(im["pixels"] == true);
+    int x0 = int(double(im["box"][0])) + 2, y0 = int(double(im["box"][1])) + 2;
+    int x1 = std::min(img.w, int(double(im["box"][2])) - 2);
+    int y1 = std::min(img.h, int(double(im["box"][3])) - 2);
+    if (double(im["box"][3]) > img.h - 40) continue;  // clipped by the table's bottom edge
+    ++checked;
+    int bright = 0, black = 0;
+    for (int y = y0; y < y1; ++y)
+      for (int x = x0; x < x1; ++x) {
+        const unsigned char* p = img.at(x, y);
+        bright += p[0] > 140 && p[0] == p[1] && p[1] == p[2];
+        black += p[0] < 12 && p[1] < 12 && p[2] < 12;
+      }
+    CHECK(bright > 100);
+    CHECK(black > 50);
+  }
+  CHECK(checked >= 5);
+}
+
+TEST_CASE("screenshot: a table whose image file was deleted shows a placeholder") {
+  fixture fx;
+  const std::string png = fx.dir.path() + "/gone.png", layout = fx.dir.path() + "/gone.json";
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view",
+               "samples", "--runs", "cnn-lr1e-3"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = read_json(layout);
+  std::size_t placeholders = 0;
+  for (const auto& im : j["images"]) placeholders += im["pixels"] == false;
+  CHECK(placeholders == 1);
+}

@@ -3,6 +3,7 @@
 
 #include "model/loader.hpp"
 #include "views/viewer.hpp"
+#include "widgets/texture.hpp"
 #include "widgets/theme.hpp"
 
 #include <backends/imgui_impl_glfw.h>
@@ -19,6 +20,7 @@
 #include <cfloat>
 #include <fstream>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -59,6 +61,10 @@ bool write_layout(const std::string& path, const viewer& view, int w, int h) {
   j["heatmaps"] = nlohmann::json::array();
   for (const auto& m : view.drawn_heatmaps())
     j["heatmaps"].push_back({{"title", m.title}, {"k", m.k}, {"cells", {m.x0, m.y0, m.x1, m.y1}}});
+  j["images"] = nlohmann::json::array();
+  for (const auto& m : view.drawn_images())
+    j["images"].push_back({{"path", m.path}, {"pixels", m.pixels}, {"box", {m.x0, m.y0, m.x1, m.y1}}});
+  j["samples"] = view.shown_samples();
   std::ofstream out(path);
   out << j.dump(2) << '\n';
   return bool(out);
@@ -98,6 +104,25 @@ int run_window(const app_options& opts) {
   widgets::apply_theme(16.0f);
   ImGui_ImplGlfw_InitForOpenGL(win, !screenshot);
   ImGui_ImplOpenGL3_Init("#version 330 core");
+  // Thumbnails (samples view): RGBA pixels from the image cache become GL textures here, so
+  // the views never include GL.
+  widgets::set_texture_backend(
+      {[](int w, int h, const unsigned char* rgba) -> ImTextureID {
+         GLuint tex = 0;
+         glGenTextures(1, &tex);
+         glBindTexture(GL_TEXTURE_2D, tex);
+         glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+         glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+         glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+         glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+         glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+         glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
+         return reinterpret_cast<ImTextureID>(static_cast<std::uintptr_t>(tex));
+       },
+       [](ImTextureID id) {
+         GLuint tex = static_cast<GLuint>(reinterpret_cast<std::uintptr_t>(id));
+         glDeleteTextures(1, &tex);
+       }});
 
   int exit_code = 0;
   {

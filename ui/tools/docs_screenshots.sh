@@ -23,4 +23,5 @@ shot --screenshot docs/img/ui-confusion-diff.png --view confusion --runs mlp-lr1
   --diff --normalize true --width 1600 --height 1000
 TRACKER_UI_SCREENSHOT_MOUSE=300,330 shot --screenshot docs/img/ui-confusion-hover.png --view confusion \
   --runs mlp-lr1e-3 --normalize true
+TRACKER_UI_SCREENSHOT_MOUSE=45,300 shot --screenshot docs/img/ui-samples.png --view samples --runs cnn-lr1e-3
 ls -la docs/img/ui-*.png

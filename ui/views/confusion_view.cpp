@@ -360,7 +360,7 @@ void viewer::draw_confusion_toolbar(const std::vector<std::string>& runs,
       playing = false;
     next_play = ImGui::GetTime() + 0.6;
   }
-  animating_ |= playing;
+  redraw_ |= playing;
   ImGui::SameLine();
   slider("##step_a", one_run_diff ? "A: step" : "step", steps_a, cm_.step,
          one_run_diff && !steps_a.empty() ? std::optional<std::int64_t>(steps_a.front())
@@ -461,8 +461,16 @@ void viewer::draw_confusion_side(const metrics::confusion_matrix& a,
     std::snprintf(line, sizeof line, "%s \xe2\x86\x92 %s", p.true_label.c_str(),
                   p.predicted_label.c_str());
     ImGui::PushID(int(i));
-    if (ImGui::Selectable(line, cm_.focus_pair == int(i), 0, ImVec2(ImGui::GetContentRegionAvail().x - 60, 0)))
-      cm_.focus_pair = cm_.focus_pair == int(i) ? -1 : int(i);
+    if (ImGui::Selectable(line, cm_.focus_pair == int(i), 0,
+                          ImVec2(ImGui::GetContentRegionAvail().x - 60, 0))) {
+      // Open the samples of this pair (fastai: which images were mistaken, and how).
+      cm_.focus_pair = int(i);
+      sm_.query.truth = p.true_label;
+      sm_.query.predicted = p.predicted_label;
+      sm_.step = std::nullopt;
+      set_view(view_id::samples);
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("open these samples in the Samples tab");
     ImGui::SameLine(ImGui::GetContentRegionAvail().x - 50 + ImGui::GetCursorPosX() -
                     ImGui::GetCursorPosX());
     ImGui::Text("%lld", static_cast<long long>(p.count));

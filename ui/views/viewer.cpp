@@ -30,6 +30,8 @@ viewer::viewer(data_feed& feed, const app_options& opts)
     chart_.group_key = opts.group.rfind("config.", 0) == 0 ? opts.group.substr(7) : opts.group;
   }
   cm_.key = opts.key;
+  sm_.key = opts.key;
+  sm_.step = opts.step;
   cm_.step = opts.step;
   cm_.step_b = opts.step_b;
   cm_.diff = opts.diff;
@@ -95,8 +97,10 @@ void viewer::frame() {
   if (snap_->loaded) sel_.retain(*snap_->cat);
   drawn_.clear();
   heatmaps_.clear();
+  images_drawn_.clear();
   object_wants_.clear();
   objects_complete_ = true;
+  redraw_ = false;
 
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);
@@ -131,6 +135,9 @@ void viewer::frame() {
           case view_id::confusion:
             draw_confusion_view();
             break;
+          case view_id::samples:
+            draw_samples_view();
+            break;
         }
         ImGui::EndTabItem();
       }
@@ -141,6 +148,9 @@ void viewer::frame() {
   ImGui::EndChild();
   draw_status_bar();
   ImGui::End();
+  textures_.end_frame();
+  // Thumbnails decoding or a matrix playing: keep drawing (the decoder does not wake the loop).
+  animating_ |= redraw_ || !objects_complete_;
 
   // Only the charts view asks for series; other views let the loader forget them.
   if (view_ != view_id::charts) {

@@ -5,6 +5,7 @@
 //   charts_view.cpp   chart sections, search, pins, toolbar, grouped lines
 //   confusion_view.cpp  confusion heatmap, normalize, step slider, scores, most confused,
 //                       difference mode (two runs, or two steps of one run)
+//   samples_view.cpp  a logged table with image thumbnails: list and grid, sort, filters
 //
 // A viewer reads a data_feed (the loader thread, or a synchronous feed in tests) and draws
 // into the current ImGui context; it owns view state only (selection, filter, sort, chart
@@ -17,6 +18,9 @@
 
 #include "model/catalog.hpp"
 #include "model/confusion.hpp"
+#include "model/image_cache.hpp"
+#include "model/samples.hpp"
+#include "widgets/texture.hpp"
 #include "model/filter.hpp"
 #include "model/loader.hpp"
 #include "model/options.hpp"
@@ -95,6 +99,23 @@ class viewer {
     int focus_pair = -1;       // the most-confused pair clicked (highlighted)
   };
   confusion_settings& confusion() { return cm_; }
+  struct samples_settings {
+    std::string key;  // empty: the first table the run logged
+    std::optional<std::int64_t> step;
+    table_query query;
+    bool query_set = false;  // the default (top losses first) was applied
+    bool grid = false;
+    float thumb = 72;
+    std::string message;
+  };
+  samples_settings& samples() { return sm_; }
+  struct drawn_image {
+    std::string path;
+    bool pixels = false;  // drawn as an image (else a placeholder)
+    float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  };
+  const std::vector<drawn_image>& drawn_images() const { return images_drawn_; }
+  std::size_t shown_samples() const { return sm_rows_.size(); }
   std::uint32_t color_of(const std::string& run_id) const;
 
  private:
@@ -107,6 +128,10 @@ class viewer {
                               const std::vector<std::int64_t>& steps_a,
                               const std::vector<std::int64_t>& steps_b);
   void draw_confusion_side(const metrics::confusion_matrix& a, const metrics::confusion_matrix* b);
+  // samples_view.cpp
+  void draw_samples_view();
+  void draw_sample_image(const std::string& path, ImVec2 size, bool hover_preview);
+  void draw_sample_tooltip(const sample_table& t, std::size_t row);
   void draw_status_bar();
   void draw_store_error();
   // runs_view.cpp
@@ -173,6 +198,7 @@ class viewer {
   std::vector<object_want> object_wants_;       // this frame's
   std::vector<object_want> last_object_wants_;  // sent to the feed
   bool objects_complete_ = true;                // every body this frame drew has arrived
+  bool redraw_ = false;                         // a view animates (play) this frame
   std::vector<std::string> initial_runs_;       // --runs, resolved, in the order given
   confusion_settings cm_;
   std::vector<drawn_heatmap> heatmaps_;
@@ -182,6 +208,19 @@ class viewer {
     std::string error;
   };
   std::map<object_id, parsed_cm> parsed_;  // parse each body once
+  samples_settings sm_;
+  std::unique_ptr<image_cache> images_;
+  widgets::texture_cache textures_;
+  std::vector<drawn_image> images_drawn_;
+  struct parsed_tb {
+    std::shared_ptr<const object_body> source;
+    std::shared_ptr<const sample_table> t;
+    std::string error;
+  };
+  std::map<object_id, parsed_tb> tables_;
+  std::vector<std::size_t> sm_rows_;
+  const sample_table* sm_rows_of_ = nullptr;  // the table and query sm_rows_ were computed for
+  table_query sm_rows_query_;
   const parsed_cm* confusion_at(const std::string& run, const std::string& key,
                                 std::int64_t step);
   x_axis range_axis_ = x_axis::step;                           // the axis the stored ranges are in
