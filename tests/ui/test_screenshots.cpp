@@ -396,3 +396,31 @@ TEST_CASE("screenshot: a table whose image file was deleted shows a placeholder"
   for (const auto& im : j["images"]) placeholders += im["pixels"] == false;
   CHECK(placeholders == 1);
 }
+
+TEST_CASE("screenshot: the compare view lists the differing config keys and overlays charts") {
+  fixture fx;
+  const std::string png = fx.dir.path() + "/cmp.png", layout = fx.dir.path() + "/cmp.json";
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view",
+               "compare", "--runs", "mlp-lr1e-3,cnn-lr3e-3,mlp-lr1e-2"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = read_json(layout);
+  // model and lr differ; batch and optimizer are the same in every run: not listed.
+  CHECK(j["compare_config_keys"] == nlohmann::json::array({"lr", "model"}));
+  REQUIRE(j["charts"].size() == 3);
+  CHECK(j["charts"][0]["key"] == "val/accuracy");
+  for (const auto& c : j["charts"]) CHECK(c["lines"] == 3);
+  // Each run's colour is on the charts.
+  image img = load_png(png);
+  for (const auto& run : fx.runs) {
+    if (run.name != "mlp-lr1e-3" && run.name != "cnn-lr3e-3" && run.name != "mlp-lr1e-2") continue;
+    const std::uint32_t colour = fx.color_of(run.id);
+    auto c = j["charts"][1];
+    std::size_t hits = 0;
+    for (int y = int(double(c["plot"][1])); y < int(double(c["plot"][3])); ++y)
+      for (int x = int(double(c["plot"][0])); x < int(double(c["plot"][2])); ++x)
+        hits += distance(img.at(x, y), colour) < 40;
+    INFO(run.name);
+    CHECK(hits > 50);
+  }
+}

@@ -14,7 +14,7 @@
 
 namespace tracker::ui {
 
-enum class view_id : std::uint8_t { runs, charts, confusion, samples };
+enum class view_id : std::uint8_t { runs, charts, confusion, samples, compare };
 
 struct view_info {
   view_id id;
@@ -27,6 +27,7 @@ inline constexpr view_info view_table[] = {
     {view_id::charts, "charts", "Charts"},
     {view_id::confusion, "confusion", "Confusion"},
     {view_id::samples, "samples", "Samples"},
+    {view_id::compare, "compare", "Compare"},
 };
 
 std::optional<view_id> parse_view(std::string_view name) noexcept;

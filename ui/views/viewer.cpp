@@ -138,6 +138,9 @@ void viewer::frame() {
           case view_id::samples:
             draw_samples_view();
             break;
+          case view_id::compare:
+            draw_compare_view();
+            break;
         }
         ImGui::EndTabItem();
       }
@@ -152,8 +155,8 @@ void viewer::frame() {
   // Thumbnails decoding or a matrix playing: keep drawing (the decoder does not wake the loop).
   animating_ |= redraw_ || !objects_complete_;
 
-  // Only the charts view asks for series; other views let the loader forget them.
-  if (view_ != view_id::charts) {
+  // Only the charts and compare views ask for series; others let the loader forget them.
+  if (view_ != view_id::charts && view_ != view_id::compare) {
     if (!last_wants_.empty()) feed_.want({});
     last_wants_.clear();
   }

@@ -6,6 +6,7 @@
 //   confusion_view.cpp  confusion heatmap, normalize, step slider, scores, most confused,
 //                       difference mode (two runs, or two steps of one run)
 //   samples_view.cpp  a logged table with image thumbnails: list and grid, sort, filters
+//   compare_view.cpp  config diff, metric deltas by goal, overlaid charts of the runs
 //
 // A viewer reads a data_feed (the loader thread, or a synchronous feed in tests) and draws
 // into the current ImGui context; it owns view state only (selection, filter, sort, chart
@@ -17,6 +18,7 @@
 #pragma once
 
 #include "model/catalog.hpp"
+#include "model/compare.hpp"
 #include "model/confusion.hpp"
 #include "model/image_cache.hpp"
 #include "model/samples.hpp"
@@ -88,6 +90,8 @@ class viewer {
     float x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // the cells' rectangle in window pixels
   };
   const std::vector<drawn_heatmap>& drawn_heatmaps() const { return heatmaps_; }
+  // compare: the config keys listed (differences only by default)
+  const std::vector<std::string>& compared_config_keys() const { return cmp_keys_; }
   struct confusion_settings {
     std::string key;           // empty: the first confusion_matrix the run logged
     cm_normalize normalize = cm_normalize::none;
@@ -128,6 +132,8 @@ class viewer {
                               const std::vector<std::int64_t>& steps_a,
                               const std::vector<std::int64_t>& steps_b);
   void draw_confusion_side(const metrics::confusion_matrix& a, const metrics::confusion_matrix* b);
+  // compare_view.cpp
+  void draw_compare_view();
   // samples_view.cpp
   void draw_samples_view();
   void draw_sample_image(const std::string& path, ImVec2 size, bool hover_preview);
@@ -202,12 +208,15 @@ class viewer {
   std::vector<std::string> initial_runs_;       // --runs, resolved, in the order given
   confusion_settings cm_;
   std::vector<drawn_heatmap> heatmaps_;
+  std::vector<std::string> cmp_keys_;
   struct parsed_cm {
     std::shared_ptr<const object_body> source;
     std::optional<metrics::confusion_matrix> cm;
     std::string error;
   };
   std::map<object_id, parsed_cm> parsed_;  // parse each body once
+  bool cmp_all_config_ = false;  // compare: every config key (else differences only)
+  summary_field cmp_field_ = summary_field::last;
   samples_settings sm_;
   std::unique_ptr<image_cache> images_;
   widgets::texture_cache textures_;
