@@ -118,6 +118,23 @@ fixture_run log_training(const std::string& store, const std::string& name,
       run.log_object("val/confusion", "confusion_matrix", cm.to_json(), step);
       if (step % 1000 == 999) log_top_losses(run, cm, step, cm_rng, media);
     }
+    if (model == "cnn" && step % 200 == 0) {
+      // watch(): weights spread as they train, gradients shrink (64-bin histograms).
+      for (const char* kind : {"weights/fc1.weight", "gradients/fc1.weight"}) {
+        bool w = kind[0] == 'w';
+        double sd = w ? 0.05 + 0.04 * p : 0.02 * std::exp(-2.5 * p) + 0.002;
+        double mean = w ? 0.01 * p : 0.0;
+        std::vector<double> vals;
+        lcg hr{seed * 31 + std::uint64_t(step) + (w ? 0 : 7)};
+        for (int i = 0; i < 4000; ++i) {  // Irwin-Hall: sum of 6 uniforms ~ normal
+          double z = 0;
+          for (int k = 0; k < 6; ++k) z += hr.next();
+          vals.push_back(mean + sd * z / std::sqrt(2.0));
+        }
+        tracker::metrics::log_histogram(
+            run, kind, tracker::metrics::make_histogram(vals.data(), vals.size(), 64), step);
+      }
+    }
     if (step % 50 == 0)
       run.log({{"system/cpu_percent", 70 + 20 * rng.next()}, {"system/rss_mb", 400 + step * 0.05}},
               step);

@@ -424,3 +424,24 @@ TEST_CASE("screenshot: the compare view lists the differing config keys and over
     CHECK(hits > 50);
   }
 }
+
+TEST_CASE("screenshot: the histograms view stacks one ridge per logged step") {
+  fixture fx;
+  const std::string png = fx.dir.path() + "/h.png", layout = fx.dir.path() + "/h.json";
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view",
+               "histograms", "--runs", "cnn-lr1e-3", "--key", "weights/fc1.weight", "--step",
+               "1000"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = read_json(layout);
+  CHECK(j["ridges"] == 10);  // steps 0, 200, ..., 1800
+  // The chosen step's ridge is drawn in orange.
+  image img = load_png(png);
+  std::size_t orange = 0;
+  for (int y = 0; y < img.h; y += 1)
+    for (int x = 0; x < img.w; x += 1) {
+      const unsigned char* p = img.at(x, y);
+      orange += p[0] > 200 && p[1] > 120 && p[1] < 190 && p[2] < 100;
+    }
+  CHECK(orange > 300);
+}

@@ -14,7 +14,7 @@
 
 namespace tracker::ui {
 
-enum class view_id : std::uint8_t { runs, charts, confusion, samples, compare };
+enum class view_id : std::uint8_t { runs, charts, confusion, samples, compare, histograms };
 
 struct view_info {
   view_id id;
@@ -28,6 +28,7 @@ inline constexpr view_info view_table[] = {
     {view_id::confusion, "confusion", "Confusion"},
     {view_id::samples, "samples", "Samples"},
     {view_id::compare, "compare", "Compare"},
+    {view_id::histograms, "histograms", "Histograms"},
 };
 
 std::optional<view_id> parse_view(std::string_view name) noexcept;

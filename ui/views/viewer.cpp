@@ -30,6 +30,8 @@ viewer::viewer(data_feed& feed, const app_options& opts)
     chart_.group_key = opts.group.rfind("config.", 0) == 0 ? opts.group.substr(7) : opts.group;
   }
   cm_.key = opts.key;
+  hist_key_ = opts.key;
+  hist_step_ = opts.step;
   sm_.key = opts.key;
   sm_.step = opts.step;
   cm_.step = opts.step;
@@ -98,6 +100,7 @@ void viewer::frame() {
   drawn_.clear();
   heatmaps_.clear();
   images_drawn_.clear();
+  ridges_drawn_ = 0;
   object_wants_.clear();
   objects_complete_ = true;
   redraw_ = false;
@@ -140,6 +143,9 @@ void viewer::frame() {
             break;
           case view_id::compare:
             draw_compare_view();
+            break;
+          case view_id::histograms:
+            draw_histograms_view();
             break;
         }
         ImGui::EndTabItem();

@@ -7,6 +7,7 @@
 //                       difference mode (two runs, or two steps of one run)
 //   samples_view.cpp  a logged table with image thumbnails: list and grid, sort, filters
 //   compare_view.cpp  config diff, metric deltas by goal, overlaid charts of the runs
+//   histograms_view.cpp  histograms over steps as offset ridges, step slider, statistics
 //
 // A viewer reads a data_feed (the loader thread, or a synchronous feed in tests) and draws
 // into the current ImGui context; it owns view state only (selection, filter, sort, chart
@@ -20,6 +21,7 @@
 #include "model/catalog.hpp"
 #include "model/compare.hpp"
 #include "model/confusion.hpp"
+#include "model/histograms.hpp"
 #include "model/image_cache.hpp"
 #include "model/samples.hpp"
 #include "widgets/texture.hpp"
@@ -90,6 +92,7 @@ class viewer {
     float x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // the cells' rectangle in window pixels
   };
   const std::vector<drawn_heatmap>& drawn_heatmaps() const { return heatmaps_; }
+  std::size_t drawn_ridges() const { return ridges_drawn_; }
   // compare: the config keys listed (differences only by default)
   const std::vector<std::string>& compared_config_keys() const { return cmp_keys_; }
   struct confusion_settings {
@@ -134,6 +137,8 @@ class viewer {
   void draw_confusion_side(const metrics::confusion_matrix& a, const metrics::confusion_matrix* b);
   // compare_view.cpp
   void draw_compare_view();
+  // histograms_view.cpp
+  void draw_histograms_view();
   // samples_view.cpp
   void draw_samples_view();
   void draw_sample_image(const std::string& path, ImVec2 size, bool hover_preview);
@@ -209,12 +214,20 @@ class viewer {
   confusion_settings cm_;
   std::vector<drawn_heatmap> heatmaps_;
   std::vector<std::string> cmp_keys_;
+  std::size_t ridges_drawn_ = 0;
   struct parsed_cm {
     std::shared_ptr<const object_body> source;
     std::optional<metrics::confusion_matrix> cm;
     std::string error;
   };
   std::map<object_id, parsed_cm> parsed_;  // parse each body once
+  std::string hist_key_;  // histograms: the key shown (empty: the first)
+  std::optional<std::int64_t> hist_step_;
+  struct parsed_hist {
+    std::shared_ptr<const object_body> source;
+    std::optional<metrics::histogram> h;
+  };
+  std::map<object_id, parsed_hist> hists_;
   bool cmp_all_config_ = false;  // compare: every config key (else differences only)
   summary_field cmp_field_ = summary_field::last;
   samples_settings sm_;
