@@ -5,6 +5,7 @@
 // are drawn (evenly spread, first and last included): each is one body read.
 #include "views/viewer.hpp"
 
+#include "model/axis.hpp"
 #include "widgets/theme.hpp"
 
 #include <imgui.h>
@@ -161,15 +162,15 @@ void viewer::draw_histograms_view() {
     }
   }
   dl->Flags = saved_flags;
-  // x-axis ticks
-  for (int k = 0; k <= 4; ++k) {
-    double x = lo + (hi - lo) * k / 4.0;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3g", x);
-    ImVec2 ts = ImGui::CalcTextSize(buf);
+  // x-axis: 1-2-5 ticks, as on the charts
+  axis_ticks ticks = nice_ticks(lo, hi, std::max(3, int((px1 - px0) / 110)));
+  for (double x : ticks.values) {
+    std::string label = format_tick(x, ticks.step, x_axis::step, false);
+    ImVec2 ts = ImGui::CalcTextSize(label.c_str());
     float xp = xpix(x);
     dl->AddLine(ImVec2(xp, py1 + 2), ImVec2(xp, py1 + 6), tc.text_dim);
-    dl->AddText(ImVec2(std::clamp(xp - ts.x * 0.5f, px0 - 20, px1 - ts.x), py1 + 7), tc.text_dim, buf);
+    dl->AddText(ImVec2(std::clamp(xp - ts.x * 0.5f, px0 - 20, px1 - ts.x), py1 + 7), tc.text_dim,
+                label.c_str());
   }
   dl->AddText(ImVec2(p0.x + 4, p0.y + 2), tc.text_dim, "step");
   ImGui::Dummy(sz);
