@@ -445,3 +445,15 @@ TEST_CASE("screenshot: the histograms view stacks one ridge per logged step") {
     }
   CHECK(orange > 300);
 }
+
+TEST_CASE("screenshot: the parameters view draws one axis per varying key and one line per run") {
+  fixture fx;
+  const std::string png = fx.dir.path() + "/pc.png", layout = fx.dir.path() + "/pc.json";
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view",
+               "parameters", "--runs", "cnn-lr3e-3,cnn-lr1e-3,mlp-lr1e-3,mlp-lr3e-4,mlp-lr1e-2"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = read_json(layout);
+  CHECK(j["parallel"]["axes"] == 4);  // lr, model, val/accuracy, val/loss
+  CHECK(j["parallel"]["lines"] == 5);
+}

@@ -66,6 +66,7 @@ bool write_layout(const std::string& path, const viewer& view, int w, int h) {
     j["images"].push_back({{"path", m.path}, {"pixels", m.pixels}, {"box", {m.x0, m.y0, m.x1, m.y1}}});
   j["samples"] = view.shown_samples();
   j["ridges"] = view.drawn_ridges();
+  j["parallel"] = {{"axes", view.drawn_parallel().first}, {"lines", view.drawn_parallel().second}};
   j["compare_config_keys"] = view.compared_config_keys();
   std::ofstream out(path);
   out << j.dump(2) << '\n';

@@ -14,7 +14,7 @@
 
 namespace tracker::ui {
 
-enum class view_id : std::uint8_t { runs, charts, confusion, samples, compare, histograms };
+enum class view_id : std::uint8_t { runs, charts, confusion, samples, compare, histograms, parameters };
 
 struct view_info {
   view_id id;
@@ -29,6 +29,7 @@ inline constexpr view_info view_table[] = {
     {view_id::samples, "samples", "Samples"},
     {view_id::compare, "compare", "Compare"},
     {view_id::histograms, "histograms", "Histograms"},
+    {view_id::parameters, "parameters", "Parameters"},
 };
 
 std::optional<view_id> parse_view(std::string_view name) noexcept;

@@ -28,4 +28,5 @@ shot --screenshot docs/img/ui-compare.png --view compare --runs mlp-lr1e-3,cnn-l
   --width 1600 --height 1000
 shot --screenshot docs/img/ui-histograms.png --view histograms --runs cnn-lr1e-3 \
   --key weights/fc1.weight --step 1000
+shot --screenshot docs/img/ui-parameters.png --view parameters --runs "$runs"
 ls -la docs/img/ui-*.png

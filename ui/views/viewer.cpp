@@ -101,6 +101,7 @@ void viewer::frame() {
   heatmaps_.clear();
   images_drawn_.clear();
   ridges_drawn_ = 0;
+  pc_axes_drawn_ = pc_lines_drawn_ = 0;
   object_wants_.clear();
   objects_complete_ = true;
   redraw_ = false;
@@ -146,6 +147,9 @@ void viewer::frame() {
             break;
           case view_id::histograms:
             draw_histograms_view();
+            break;
+          case view_id::parameters:
+            draw_parameters_view();
             break;
         }
         ImGui::EndTabItem();

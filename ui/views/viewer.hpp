@@ -8,6 +8,7 @@
 //   samples_view.cpp  a logged table with image thumbnails: list and grid, sort, filters
 //   compare_view.cpp  config diff, metric deltas by goal, overlaid charts of the runs
 //   histograms_view.cpp  histograms over steps as offset ridges, step slider, statistics
+//   parameters_view.cpp  parallel coordinates of the runs; brushing filters the runs table
 //
 // A viewer reads a data_feed (the loader thread, or a synchronous feed in tests) and draws
 // into the current ImGui context; it owns view state only (selection, filter, sort, chart
@@ -22,6 +23,7 @@
 #include "model/compare.hpp"
 #include "model/confusion.hpp"
 #include "model/histograms.hpp"
+#include "model/parallel.hpp"
 #include "model/image_cache.hpp"
 #include "model/samples.hpp"
 #include "widgets/texture.hpp"
@@ -93,6 +95,7 @@ class viewer {
   };
   const std::vector<drawn_heatmap>& drawn_heatmaps() const { return heatmaps_; }
   std::size_t drawn_ridges() const { return ridges_drawn_; }
+  std::pair<std::size_t, std::size_t> drawn_parallel() const { return {pc_axes_drawn_, pc_lines_drawn_}; }
   // compare: the config keys listed (differences only by default)
   const std::vector<std::string>& compared_config_keys() const { return cmp_keys_; }
   struct confusion_settings {
@@ -139,6 +142,8 @@ class viewer {
   void draw_compare_view();
   // histograms_view.cpp
   void draw_histograms_view();
+  // parameters_view.cpp
+  void draw_parameters_view();
   // samples_view.cpp
   void draw_samples_view();
   void draw_sample_image(const std::string& path, ImVec2 size, bool hover_preview);
@@ -221,6 +226,8 @@ class viewer {
     std::string error;
   };
   std::map<object_id, parsed_cm> parsed_;  // parse each body once
+  std::map<std::string, std::pair<double, double>> brushes_;  // parameters: axis -> 0..1 range
+  std::size_t pc_axes_drawn_ = 0, pc_lines_drawn_ = 0;
   std::string hist_key_;  // histograms: the key shown (empty: the first)
   std::optional<std::int64_t> hist_step_;
   struct parsed_hist {
