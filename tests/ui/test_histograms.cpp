@@ -18,7 +18,7 @@ TEST_CASE("histograms: at most n steps, evenly spread, first and last included")
   CHECK(spread_steps(steps, 0).empty());
 }
 
-TEST_CASE("histograms: a ridge is the density scaled to 1; ranges and moments") {
+TEST_CASE("histograms: a ridge is the density scaled to 1 - ranges and moments") {
   tracker::metrics::histogram h;
   h.edges = {0, 1, 3, 4};
   h.counts = {2, 2, 4};  // densities 2, 1, 4

@@ -7,7 +7,11 @@
 #include <catch2/catch.hpp>
 #include <imgui.h>
 #include <test_support.hpp>
+#include <tracker/metrics.hpp>
 #include <tracker/tracker.hpp>
+
+#include <chrono>
+#include <thread>
 
 using namespace tracker::ui;
 
@@ -264,4 +268,104 @@ TEST_CASE("views: screenshot readiness waits until the series the charts asked f
   auto gen = feed.latest()->generation;
   run_frames(ui, v, feed, 5);
   CHECK(feed.latest()->generation == gen);
+}
+
+// ---- part 2 views -----------------------------------------------------------------------------
+
+namespace {
+
+// A store with one run that logged a 1-class and a 100-class matrix and a 10,000-row table
+// whose images do not exist.
+std::string make_extreme_store(const std::string& store) {
+  tracker::options o;
+  o.store = store;
+  o.name = "extreme";
+  o.capture_git = false;
+  o.handle_signals = false;
+  tracker::run run = tracker::init(o);
+  tracker::metrics::confusion_matrix one({"only"});
+  one.add(0, 0, 7);
+  run.log_object("one/confusion", "confusion_matrix", one.to_json(), 1);
+  std::vector<std::string> labels;
+  for (int i = 0; i < 100; ++i) labels.push_back("class" + std::to_string(i));
+  tracker::metrics::confusion_matrix big(labels);
+  for (int i = 0; i < 100; ++i) {
+    big.add(i, i, 90);
+    big.add(i, (i * 7 + 3) % 100, 10);
+  }
+  run.log_object("big/confusion", "confusion_matrix", big.to_json(), 1);
+  tracker::metrics::table t({{"image", tracker::metrics::column_type::image},
+                             {"true", tracker::metrics::column_type::text},
+                             {"predicted", tracker::metrics::column_type::text},
+                             {"loss", tracker::metrics::column_type::number}});
+  for (int i = 0; i < 10000; ++i)
+    t.add_row({"media/" + run.id() + "/gone/" + std::to_string(i) + ".png", labels[std::size_t(i % 100)],
+               labels[std::size_t((i * 3) % 100)], double(i % 997)});
+  tracker::metrics::log_table(run, "val/misclassified", t, 1);
+  std::string id = run.id();
+  run.finish();
+  return id;
+}
+
+}  // namespace
+
+TEST_CASE("views: confusion, samples, compare, histograms and parameters draw the fixture") {
+  fixture fx;
+  headless_imgui ui;
+  sync_feed feed(store_source::open(fx.dir.store()));
+  feed.pump();
+  for (view_id view : {view_id::confusion, view_id::samples, view_id::compare, view_id::histograms,
+                       view_id::parameters}) {
+    app_options opts;
+    opts.store = fx.dir.store();
+    opts.view = view;
+    opts.runs = {"mlp-lr1e-3", "cnn-lr1e-3"};
+    opts.diff = view == view_id::confusion;
+    viewer v(feed, opts);
+    for (int i = 0; i < 400 && !v.ready(); ++i) {
+      run_frames(ui, v, feed, 1);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the image thread decodes
+    }
+    INFO(info(view).name);
+    CHECK(v.ready());
+    CHECK(v.active_view() == view);
+    if (view == view_id::confusion) CHECK(v.drawn_heatmaps().size() == 3);
+    if (view == view_id::samples) CHECK(v.shown_samples() == 40);
+    if (view == view_id::compare) CHECK(v.compared_config_keys() == std::vector<std::string>{"model"});
+    if (view == view_id::histograms) CHECK(v.drawn_ridges() == 0);  // mlp-lr1e-3 has none
+    if (view == view_id::parameters) CHECK(v.drawn_parallel().second == 2);
+  }
+}
+
+TEST_CASE("views: a 1-class and a 100-class matrix, a 10,000-row table of missing images") {
+  tracker_test::temp_dir dir;
+  const std::string id = make_extreme_store(dir.store());
+  headless_imgui ui;
+  sync_feed feed(store_source::open(dir.store()));
+  feed.pump();
+  for (const char* key : {"one/confusion", "big/confusion"}) {
+    app_options opts;
+    opts.store = dir.store();
+    opts.view = view_id::confusion;
+    opts.key = key;
+    opts.normalize = "true";
+    viewer v(feed, opts);
+    for (int i = 0; i < 20 && !v.ready(); ++i) run_frames(ui, v, feed, 1);
+    REQUIRE(v.ready());
+    REQUIRE(v.drawn_heatmaps().size() == 1);
+    CHECK(v.drawn_heatmaps()[0].k == (std::string(key) == "big/confusion" ? 100u : 1u));
+  }
+  app_options opts;
+  opts.store = dir.store();
+  opts.view = view_id::samples;
+  viewer v(feed, opts);
+  for (int i = 0; i < 200 && !v.ready(); ++i) {
+    run_frames(ui, v, feed, 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the image thread decodes
+  }
+  CHECK(v.ready());
+  CHECK(v.shown_samples() == 10000);
+  CHECK(v.drawn_images().size() < 40);  // only the rows on screen
+  for (const auto& im : v.drawn_images()) CHECK_FALSE(im.pixels);
+  (void)id;
 }
