@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
+using tracker_test::captured_errors;
 using tracker_test::temp_dir;
 
 namespace {
@@ -24,24 +25,6 @@ tracker::options opts_for(const temp_dir& dir) {
   return o;
 }
 
-// Collects error-handler messages for the duration of a test.
-struct captured_errors {
-  std::vector<std::string> messages;
-  std::mutex mu;
-  captured_errors() {
-    tracker::set_error_handler([this](const std::string& m) {
-      std::lock_guard lock(mu);
-      messages.push_back(m);
-    });
-  }
-  ~captured_errors() { tracker::set_error_handler(nullptr); }
-  bool any_contains(const std::string& s) {
-    std::lock_guard lock(mu);
-    for (auto& m : messages)
-      if (m.find(s) != std::string::npos) return true;
-    return false;
-  }
-};
 }  // namespace
 
 TEST_CASE("the README example: init, log, finish, then read it back", "[api]") {

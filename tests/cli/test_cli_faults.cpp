@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 
+using tracker_test::exec_sql;
 using tracker_test::temp_dir;
 namespace fs = std::filesystem;
 
@@ -44,13 +45,6 @@ std::string make_store(const temp_dir& dir, int points = 2000) {
   for (int s = 0; s < points; ++s) run.log({{"val/accuracy", 0.9}, {"train/loss", 1.0 / (s + 1)}}, s);
   run.finish();
   return run.id();
-}
-
-void exec_sql(const std::string& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
-  sqlite3_close(h);
 }
 
 }  // namespace

@@ -19,18 +19,6 @@ using tracker_test::temp_dir;
 
 namespace {
 
-void exec_sql(const std::string& store, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open((store + "/tracker.db").c_str(), &db) == SQLITE_OK);
-  char* msg = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg);
-  std::string text = msg ? msg : "";
-  sqlite3_free(msg);
-  sqlite3_close(db);
-  INFO(text);
-  REQUIRE(rc == SQLITE_OK);
-}
-
 tracker::options quiet(const temp_dir& dir) {
   tracker::options o;
   o.store = dir.store();
@@ -247,7 +235,7 @@ TEST_CASE("a store written by schema 1 migrates in place: bucket times back-fill
     id = run.id();
   }
   // Turn it into exactly what schema 1 wrote: no bucket times, no runs_by_created index.
-  exec_sql(dir.store(),
+  tracker_test::exec_sql(tracker_test::store_db(dir.store()),
            "ALTER TABLE buckets DROP COLUMN first_time; ALTER TABLE buckets DROP COLUMN last_time;"
            " DROP INDEX runs_by_created; PRAGMA user_version = 1");
   // A reader never migrates: it asks for a writer, and changes nothing.

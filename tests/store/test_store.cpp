@@ -12,21 +12,10 @@
 #include <filesystem>
 #include <limits>
 
+using tracker_test::exec_sql;
 using tracker_test::temp_dir;
 
 namespace {
-void exec_sql(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
-  char* msg = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg);
-  std::string text = msg ? msg : "";
-  sqlite3_free(msg);
-  sqlite3_close(db);
-  INFO(text);
-  REQUIRE(rc == SQLITE_OK);
-}
-
 int user_version(const std::string& db_path) {
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);

@@ -1,5 +1,10 @@
 #include "test_support.hpp"
 
+#include <tracker/tracker.hpp>
+
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,11 +16,44 @@
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
 namespace tracker_test {
 namespace fs = std::filesystem;
+
+void exec_sql(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
+  char* msg = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg);
+  std::string text = msg ? msg : "";
+  sqlite3_free(msg);
+  sqlite3_close(db);
+  INFO(text);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+captured_errors::captured_errors() {
+  tracker::set_error_handler([this](const std::string& m) {
+    std::lock_guard lock(mu_);
+    messages_.push_back(m);
+  });
+}
+captured_errors::~captured_errors() { tracker::set_error_handler(nullptr); }
+bool captured_errors::any_contains(const std::string& text) {
+  std::lock_guard lock(mu_);
+  for (auto& m : messages_)
+    if (m.find(text) != std::string::npos) return true;
+  return false;
+}
+bool captured_errors::eventually_contains(const std::string& text, std::chrono::milliseconds within) {
+  for (auto t0 = std::chrono::steady_clock::now(); std::chrono::steady_clock::now() - t0 < within;
+       std::this_thread::sleep_for(std::chrono::milliseconds(10)))
+    if (any_contains(text)) return true;
+  return any_contains(text);
+}
 
 temp_dir::temp_dir() {
   std::string tmpl = (fs::temp_directory_path() / "tracker-test-XXXXXX").string();

@@ -2,10 +2,31 @@
 // processes (the CLI binary, the test logger) with their output and exit status.
 #pragma once
 
+#include <chrono>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace tracker_test {
+
+// Runs SQL straight on a database file (to lock, damage or fake a store), failing the test on
+// an SQLite error. store_db(dir) is the database of a store directory.
+void exec_sql(const std::string& db_path, const std::string& sql);
+inline std::string store_db(const std::string& store_dir) { return store_dir + "/tracker.db"; }
+
+// Collects the messages sent to tracker's error handler while it lives.
+class captured_errors {
+ public:
+  captured_errors();
+  ~captured_errors();
+  bool any_contains(const std::string& text);
+  // The writer reports some problems (drops, refusals) at most once a second: wait for it.
+  bool eventually_contains(const std::string& text, std::chrono::milliseconds within = std::chrono::seconds(3));
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> messages_;
+};
 
 // A fresh directory under the system temp dir, removed with everything in it on destruction.
 class temp_dir {

@@ -18,22 +18,12 @@
 #include <mutex>
 #include <thread>
 
+using tracker_test::captured_errors;
+using tracker_test::exec_sql;
 using tracker_test::temp_dir;
 using namespace std::chrono_literals;
 
 namespace {
-
-void exec_sql(const std::string& store, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open((store + "/tracker.db").c_str(), &db) == SQLITE_OK);
-  char* msg = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg);
-  std::string text = msg ? msg : "";
-  sqlite3_free(msg);
-  sqlite3_close(db);
-  INFO(text);
-  REQUIRE(rc == SQLITE_OK);
-}
 
 // Holds the store's write lock from a child process (so /proc/locks can name it) until
 // destroyed: a stopped or hung writer, as another user's process would be.
@@ -66,31 +56,6 @@ class locking_child {
 
  private:
   pid_t pid_ = -1;
-};
-
-struct captured_errors {
-  std::vector<std::string> messages;
-  std::mutex mu;
-  captured_errors() {
-    tracker::set_error_handler([this](const std::string& m) {
-      std::lock_guard lock(mu);
-      messages.push_back(m);
-    });
-  }
-  ~captured_errors() { tracker::set_error_handler(nullptr); }
-  bool any_contains(const std::string& s) {
-    std::lock_guard lock(mu);
-    for (auto& m : messages)
-      if (m.find(s) != std::string::npos) return true;
-    return false;
-  }
-  // The writer reports overload at most once a second: wait for it.
-  bool eventually_contains(const std::string& s, std::chrono::milliseconds within = 3s) {
-    for (auto t0 = std::chrono::steady_clock::now(); std::chrono::steady_clock::now() - t0 < within;
-         std::this_thread::sleep_for(10ms))
-      if (any_contains(s)) return true;
-    return false;
-  }
 };
 
 tracker::options quiet(const temp_dir& dir) {
@@ -145,7 +110,7 @@ TEST_CASE("flush() and finish() report points lost to write errors; the counters
   run.log("v", 1.0, 0);
   REQUIRE(run.flush());
   // Every insert into points now fails, as a full disk or an I/O error would make it.
-  exec_sql(dir.store(), "CREATE TRIGGER broken BEFORE INSERT ON points BEGIN SELECT RAISE(ABORT, 'injected'); END");
+  exec_sql(tracker_test::store_db(dir.store()), "CREATE TRIGGER broken BEFORE INSERT ON points BEGIN SELECT RAISE(ABORT, 'injected'); END");
   for (int s = 1; s <= 100; ++s) run.log("v", s, s);
   CHECK_FALSE(run.flush());  // something was lost: say so
   auto st = run.stats();
@@ -154,7 +119,7 @@ TEST_CASE("flush() and finish() report points lost to write errors; the counters
   check_adds_up(st);
   CHECK(errors.any_contains("could not write 100 points"));
   CHECK(run.flush());  // nothing new was lost since
-  exec_sql(dir.store(), "DROP TRIGGER broken");
+  exec_sql(tracker_test::store_db(dir.store()), "DROP TRIGGER broken");
   run.log("v", 7.0, 101);
   CHECK(run.flush());
   CHECK(tracker::reader::open(dir.store()).summary(run.id(), "v")->count == 2);

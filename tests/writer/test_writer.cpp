@@ -39,12 +39,6 @@ class write_lock_holder {
   sqlite3* db_ = nullptr;
 };
 
-void exec_sql(const std::string& store, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open((store + "/tracker.db").c_str(), &db) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
-  sqlite3_close(db);
-}
 
 tracker::options small_queue(const temp_dir& dir, tracker::backpressure policy) {
   tracker::options o;
@@ -232,11 +226,11 @@ TEST_CASE("a running run on another host with a stale heartbeat reads as crashed
     run.log("v", 1);
     run.flush();
     // Simulate a writer elsewhere that went silent: still "running", last beat long ago.
-    exec_sql(dir.store(), "UPDATE runs SET host = 'elsewhere', heartbeat_at = heartbeat_at - 3600 WHERE id = 'remote'");
+    tracker_test::exec_sql(tracker_test::store_db(dir.store()), "UPDATE runs SET host = 'elsewhere', heartbeat_at = heartbeat_at - 3600 WHERE id = 'remote'");
     auto info = tracker::reader::open(dir.store()).run("remote");
     CHECK(info.status == tracker::run_status::crashed);
     CHECK_THAT(info.status_reason, Catch::Contains("no heartbeat"));
-    exec_sql(dir.store(), "UPDATE runs SET heartbeat_at = heartbeat_at + 3600 WHERE id = 'remote'");
+    tracker_test::exec_sql(tracker_test::store_db(dir.store()), "UPDATE runs SET heartbeat_at = heartbeat_at + 3600 WHERE id = 'remote'");
     CHECK(tracker::reader::open(dir.store()).run("remote").status == tracker::run_status::running);
   }
 }
