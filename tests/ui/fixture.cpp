@@ -36,11 +36,23 @@ std::vector<std::uint8_t> garment_png(int cls, lcg& rng) {
       double u = (x - 13.5) / 13.5, v = (y - 13.5) / 13.5;
       bool in = false;
       switch (cls) {
-        case 1: in = std::abs(u) < 0.5 && v > -0.9 && !(std::abs(u) < 0.08 && v > -0.3); break;
-        case 5: case 7: case 9: in = v > 0.1 - (cls == 9 ? 0.5 : 0) * (u < 0) && v < 0.6 && std::abs(u) < 0.9; break;
-        case 8: in = std::abs(u) < 0.75 && v > -0.4 && v < 0.8; break;
-        case 3: in = v > -0.9 && std::abs(u) < 0.25 + 0.4 * (v + 1) / 2; break;
-        default: in = (std::abs(u) < 0.55 && v > -0.8) || (v > -0.8 && v < -0.2 - 0.3 * (cls == 0) && std::abs(u) < 0.95);
+        case 1:
+          in = std::abs(u) < 0.5 && v > -0.9 && !(std::abs(u) < 0.08 && v > -0.3);
+          break;
+        case 5:
+        case 7:
+        case 9:
+          in = v > 0.1 - (cls == 9 ? 0.5 : 0) * (u < 0) && v < 0.6 && std::abs(u) < 0.9;
+          break;
+        case 8:
+          in = std::abs(u) < 0.75 && v > -0.4 && v < 0.8;
+          break;
+        case 3:
+          in = v > -0.9 && std::abs(u) < 0.25 + 0.4 * (v + 1) / 2;
+          break;
+        default:
+          in = (std::abs(u) < 0.55 && v > -0.8) ||
+               (v > -0.8 && v < -0.2 - 0.3 * (cls == 0) && std::abs(u) < 0.95);
       }
       double shade = in ? 150 + 80 * (0.5 + 0.5 * std::sin(x * 0.9 + cls)) + 20 * rng.next() : 4;
       px[std::size_t(y * n + x)] = static_cast<unsigned char>(std::clamp(shade, 0.0, 255.0));
@@ -49,7 +61,8 @@ std::vector<std::uint8_t> garment_png(int cls, lcg& rng) {
   stbi_write_png_to_func(
       [](void* ctx, void* data, int size) {
         auto* o = static_cast<std::vector<std::uint8_t>*>(ctx);
-        o->insert(o->end(), static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
+        o->insert(o->end(), static_cast<std::uint8_t*>(data),
+                  static_cast<std::uint8_t*>(data) + size);
       },
       &out, n, n, 1, px.data(), n);
   return out;
@@ -76,8 +89,8 @@ void log_top_losses(tracker::run& run, const tracker::metrics::confusion_matrix&
       std::string path = run.log_media(rel, garment_png(int(pr.true_index), rng));
       if (paths) paths->push_back(path);
       double conf = row == 0 ? 0.99 : 0.55 + 0.4 * (0.5 + 0.5 * rng.next());  // row 0: top loss
-      t.add_row({path, pr.true_label, pr.predicted_label, conf, -std::log(1 - conf) + 0.1 * rng.next(),
-                 double(index)});
+      t.add_row({path, pr.true_label, pr.predicted_label, conf,
+                 -std::log(1 - conf) + 0.1 * rng.next(), double(index)});
     }
   tracker::metrics::log_table(run, "val/misclassified", t, step);
 }
@@ -152,16 +165,17 @@ fixture_run log_training(const std::string& store, const std::string& name,
 // each other, footwear with footwear, the rest a little with anything. The CNN is better
 // overall but worse on sneakers (so a difference A -> B shows both colours).
 tracker::metrics::confusion_matrix fashion_confusion(double acc, bool cnn, lcg& rng) {
-  static const std::vector<std::string> labels = {"T-shirt/top", "Trouser", "Pullover", "Dress",
-                                                  "Coat",        "Sandal",  "Shirt",    "Sneaker",
+  static const std::vector<std::string> labels = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                                  "Coat",        "Sandal",    "Shirt",    "Sneaker",
                                                   "Bag",         "Ankle boot"};
   // Relative difficulty per class, and the classes each is mistaken for (with weights).
   static const double difficulty[] = {1.5, 0.3, 1.8, 1.0, 1.7, 0.5, 3.2, 0.6, 0.3, 0.6};
   static const std::vector<std::pair<int, double>> confusable[] = {
-      {{6, 5}, {3, 1.5}, {2, 1}},  {{3, 3}, {0, 1}},           {{4, 4}, {6, 3}, {0, 1}},
-      {{0, 2}, {4, 2}, {6, 1.5}},  {{2, 4}, {6, 3.5}, {3, 1}}, {{7, 4}, {9, 2}},
-      {{0, 4}, {2, 2.5}, {4, 2.5}}, {{5, 3}, {9, 3}},           {{0, 1}, {2, 1}, {6, 1}},
-      {{7, 4}, {5, 1.5}}};
+      {{6, 5}, {3, 1.5}, {2, 1}},   {{3, 3}, {0, 1}},
+      {{4, 4}, {6, 3}, {0, 1}},     {{0, 2}, {4, 2}, {6, 1.5}},
+      {{2, 4}, {6, 3.5}, {3, 1}},   {{7, 4}, {9, 2}},
+      {{0, 4}, {2, 2.5}, {4, 2.5}}, {{5, 3}, {9, 3}},
+      {{0, 1}, {2, 1}, {6, 1}},     {{7, 4}, {5, 1.5}}};
   tracker::metrics::confusion_matrix cm(labels);
   const double err = 1.0 - acc;
   for (int i = 0; i < 10; ++i) {

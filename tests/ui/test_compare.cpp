@@ -32,7 +32,8 @@ tracker::metric_summary summary(const std::string& key, double last, double min,
 
 TEST_CASE("compare: the config diff lists differing keys (a missing key differs)") {
   run_row a = make_run("a", {{"lr", "0.001"}, {"model", "mlp"}, {"batch", "64"}}, {});
-  run_row b = make_run("b", {{"lr", "0.003"}, {"model", "mlp"}, {"batch", "64"}, {"seed", "1"}}, {});
+  run_row b =
+      make_run("b", {{"lr", "0.003"}, {"model", "mlp"}, {"batch", "64"}, {"seed", "1"}}, {});
   auto diff = config_diff({&a, &b}, true);
   REQUIRE(diff.size() == 2);
   CHECK(diff[0].key == "lr");
@@ -54,11 +55,13 @@ TEST_CASE("compare: deltas against the baseline, coloured by the metric's goal")
   CHECK(delta_direction(tracker::goal::maximize, std::nan("")) == 0);
 
   // No declared goal: the key implies it (loss minimize, accuracy maximize).
-  run_row a = make_run("a", {}, {summary("val/loss", 0.5, 0.4, 2.0), summary("val/accuracy", 0.8, 0.1, 0.85),
-                                 summary("system/cpu", 50, 10, 90), summary("train/x", 1, 0, 2)});
-  run_row b = make_run("b", {}, {summary("val/loss", 0.6, 0.3, 2.2), summary("val/accuracy", 0.9, 0.1, 0.9)});
+  run_row a = make_run("a", {},
+                       {summary("val/loss", 0.5, 0.4, 2.0), summary("val/accuracy", 0.8, 0.1, 0.85),
+                        summary("system/cpu", 50, 10, 90), summary("train/x", 1, 0, 2)});
+  run_row b = make_run(
+      "b", {}, {summary("val/loss", 0.6, 0.3, 2.2), summary("val/accuracy", 0.9, 0.1, 0.9)});
   auto rows = metric_compare({&a, &b}, summary_field::last);
-  REQUIRE(rows.size() == 3);  // system/ left out
+  REQUIRE(rows.size() == 3);             // system/ left out
   CHECK(rows[0].key == "val/accuracy");  // val/ first
   CHECK(rows[1].key == "val/loss");
   CHECK(rows[2].key == "train/x");

@@ -18,7 +18,8 @@ namespace {
 confusion_matrix make(std::vector<std::string> labels, std::vector<std::vector<int>> rows) {
   confusion_matrix cm(std::move(labels));
   for (std::size_t i = 0; i < rows.size(); ++i)
-    for (std::size_t j = 0; j < rows[i].size(); ++j) cm.add(std::int64_t(i), std::int64_t(j), rows[i][j]);
+    for (std::size_t j = 0; j < rows[i].size(); ++j)
+      cm.add(std::int64_t(i), std::int64_t(j), rows[i][j]);
   return cm;
 }
 
@@ -96,10 +97,11 @@ TEST_CASE("confusion: most confused pairs are the CLI's order (count, then row-m
 }
 
 TEST_CASE("confusion: step slider positions") {
-  std::vector<tracker::object_info> index = {
-      {"val/confusion", "confusion_matrix", 499, 0, 10}, {"val/top", "table", 499, 0, 10},
-      {"val/confusion", "confusion_matrix", 999, 0, 10}, {"val/confusion", "confusion_matrix", 1999, 0, 10},
-      {"test/confusion", "confusion_matrix", 1999, 0, 10}};
+  std::vector<tracker::object_info> index = {{"val/confusion", "confusion_matrix", 499, 0, 10},
+                                             {"val/top", "table", 499, 0, 10},
+                                             {"val/confusion", "confusion_matrix", 999, 0, 10},
+                                             {"val/confusion", "confusion_matrix", 1999, 0, 10},
+                                             {"test/confusion", "confusion_matrix", 1999, 0, 10}};
   auto steps = object_steps(index, "val/confusion");
   CHECK(steps == std::vector<std::int64_t>{499, 999, 1999});
   CHECK(step_position(steps, std::nullopt) == 2u);  // the latest
@@ -122,8 +124,7 @@ TEST_CASE("options: part 2's confusion flags") {
   CHECK(o.diff);
   CHECK_THROWS_WITH(parse_options({"--normalize", "row"}),
                     "unknown --normalize 'row' (expected none|true|pred)");
-  CHECK_THROWS_WITH(parse_options({"--step", "-3"}),
-                    Catch::Contains("--step expects a step"));
+  CHECK_THROWS_WITH(parse_options({"--step", "-3"}), Catch::Contains("--step expects a step"));
   CHECK_THROWS_WITH(parse_options({"--step-b", "3"}), "--step-b needs --diff");
 }
 
@@ -165,14 +166,16 @@ TEST_CASE("loader: object indexes and single bodies on demand, new steps of a li
   o.capture_git = false;
   o.handle_signals = false;
   tracker::run run = tracker::init(o);
-  run.log_object("val/confusion", "confusion_matrix", make({"a", "b"}, {{1, 0}, {0, 1}}).to_json(), 1);
+  run.log_object("val/confusion", "confusion_matrix", make({"a", "b"}, {{1, 0}, {0, 1}}).to_json(),
+                 1);
   run.flush();
   feed.pump();
   feed.want_objects({object_want{run.id(), "", -1}});
   feed.pump();
   REQUIRE(feed.latest()->index_of(run.id()));
   CHECK(feed.latest()->index_of(run.id())->size() == 1);
-  run.log_object("val/confusion", "confusion_matrix", make({"a", "b"}, {{1, 1}, {0, 1}}).to_json(), 2);
+  run.log_object("val/confusion", "confusion_matrix", make({"a", "b"}, {{1, 1}, {0, 1}}).to_json(),
+                 2);
   run.flush();
   feed.pump();
   CHECK(feed.latest()->index_of(run.id())->size() == 2);

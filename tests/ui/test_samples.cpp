@@ -27,7 +27,8 @@ sample_table make_table() {
   t.add_row({std::monostate{}, std::string("dog"), std::string("cat"), 2.0});
   t.add_row({std::string("media/r/c.png"), std::string("cat"), std::string("bird"),
              std::numeric_limits<double>::quiet_NaN()});
-  t.add_row({std::string("media/r/d.png"), std::string("cat"), std::string("dog"), std::monostate{}});
+  t.add_row(
+      {std::string("media/r/d.png"), std::string("cat"), std::string("dog"), std::monostate{}});
   t.add_row({std::string("media/r/e.png"), std::string("bird"), std::string("dog"), 1.0});
   auto parsed = parse_table(t.to_json().dump());
   REQUIRE(parsed);
@@ -128,7 +129,8 @@ TEST_CASE("image cache: decodes off the thread, reports missing files and foreig
 
 TEST_CASE("image cache: beyond its capacity the least recently used images are evicted") {
   tracker_test::temp_dir dir;
-  for (int i = 0; i < 6; ++i) write_png(dir.path() + "/media/r/" + std::to_string(i) + ".png", 4, 4, 10);
+  for (int i = 0; i < 6; ++i)
+    write_png(dir.path() + "/media/r/" + std::to_string(i) + ".png", 4, 4, 10);
   image_cache c(dir.path(), 3, 64);
   auto path = [](int i) { return "media/r/" + std::to_string(i) + ".png"; };
   for (int i = 0; i < 3; ++i) {  // one at a time: 0 is the least recently used, then 1

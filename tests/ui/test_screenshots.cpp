@@ -261,7 +261,8 @@ std::vector<std::array<int, 3>> cell_colours(const image& img, const nlohmann::j
   for (std::size_t i = 0; i < k; ++i)
     for (std::size_t j = 0; j < k; ++j) {
       // A corner of the cell (its text is centred): 3 px in from the top-left.
-      const unsigned char* p = img.at(int(x0 + cell * double(j) + 3), int(y0 + cell * double(i) + 3));
+      const unsigned char* p =
+          img.at(int(x0 + cell * double(j) + 3), int(y0 + cell * double(i) + 3));
       out.push_back({p[0], p[1], p[2]});
     }
   return out;
@@ -330,8 +331,7 @@ TEST_CASE("screenshot: the confusion difference of two steps of one run") {
   fixture fx;
   const std::string png = fx.dir.path() + "/cms.png", layout = fx.dir.path() + "/cms.json";
   auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view",
-               "confusion", "--runs", "mlp-lr3e-4", "--diff", "--step", "499", "--step-b",
-               "1999"});
+               "confusion", "--runs", "mlp-lr3e-4", "--diff", "--step", "499", "--step-b", "1999"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto j = read_json(layout);
@@ -428,9 +428,9 @@ TEST_CASE("screenshot: the compare view lists the differing config keys and over
 TEST_CASE("screenshot: the histograms view stacks one ridge per logged step") {
   fixture fx;
   const std::string png = fx.dir.path() + "/h.png", layout = fx.dir.path() + "/h.json";
-  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view",
-               "histograms", "--runs", "cnn-lr1e-3", "--key", "weights/fc1.weight", "--step",
-               "1000"});
+  auto r =
+      ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view",
+          "histograms", "--runs", "cnn-lr1e-3", "--key", "weights/fc1.weight", "--step", "1000"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto j = read_json(layout);

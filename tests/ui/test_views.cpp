@@ -299,8 +299,8 @@ std::string make_extreme_store(const std::string& store) {
                              {"predicted", tracker::metrics::column_type::text},
                              {"loss", tracker::metrics::column_type::number}});
   for (int i = 0; i < 10000; ++i)
-    t.add_row({"media/" + run.id() + "/gone/" + std::to_string(i) + ".png", labels[std::size_t(i % 100)],
-               labels[std::size_t((i * 3) % 100)], double(i % 997)});
+    t.add_row({"media/" + run.id() + "/gone/" + std::to_string(i) + ".png",
+               labels[std::size_t(i % 100)], labels[std::size_t((i * 3) % 100)], double(i % 997)});
   tracker::metrics::log_table(run, "val/misclassified", t, 1);
   std::string id = run.id();
   run.finish();
@@ -331,7 +331,8 @@ TEST_CASE("views: confusion, samples, compare, histograms and parameters draw th
     CHECK(v.active_view() == view);
     if (view == view_id::confusion) CHECK(v.drawn_heatmaps().size() == 3);
     if (view == view_id::samples) CHECK(v.shown_samples() == 40);
-    if (view == view_id::compare) CHECK(v.compared_config_keys() == std::vector<std::string>{"model"});
+    if (view == view_id::compare)
+      CHECK(v.compared_config_keys() == std::vector<std::string>{"model"});
     if (view == view_id::histograms) CHECK(v.drawn_ridges() == 0);  // mlp-lr1e-3 has none
     if (view == view_id::parameters) CHECK(v.drawn_parallel().second == 2);
   }

@@ -63,7 +63,8 @@ bool write_layout(const std::string& path, const viewer& view, int w, int h) {
     j["heatmaps"].push_back({{"title", m.title}, {"k", m.k}, {"cells", {m.x0, m.y0, m.x1, m.y1}}});
   j["images"] = nlohmann::json::array();
   for (const auto& m : view.drawn_images())
-    j["images"].push_back({{"path", m.path}, {"pixels", m.pixels}, {"box", {m.x0, m.y0, m.x1, m.y1}}});
+    j["images"].push_back(
+        {{"path", m.path}, {"pixels", m.pixels}, {"box", {m.x0, m.y0, m.x1, m.y1}}});
   j["samples"] = view.shown_samples();
   j["ridges"] = view.drawn_ridges();
   j["parallel"] = {{"axes", view.drawn_parallel().first}, {"lines", view.drawn_parallel().second}};

@@ -70,7 +70,8 @@ std::vector<metric_row> metric_compare(const std::vector<const run_row*>& runs, 
     row.key = k;
     for (const run_row* r : runs) {
       auto it = r->metrics.find(k);
-      if (it != r->metrics.end() && row.metric_goal == goal::none) row.metric_goal = goal_of(it->second);
+      if (it != r->metrics.end() && row.metric_goal == goal::none)
+        row.metric_goal = goal_of(it->second);
       row.value.push_back(it != r->metrics.end() ? summary_value(it->second, f) : std::nullopt);
     }
     for (std::size_t i = 0; i < runs.size(); ++i) {

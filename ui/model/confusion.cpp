@@ -62,8 +62,8 @@ cm_difference difference(const metrics::confusion_matrix& a, const metrics::conf
   cm_difference out;
   if (a.labels() != b.labels()) {
     out.error = a.size() != b.size()
-                    ? "the matrices have different classes (" + std::to_string(a.size()) +
-                          " and " + std::to_string(b.size()) + ")"
+                    ? "the matrices have different classes (" + std::to_string(a.size()) + " and " +
+                          std::to_string(b.size()) + ")"
                     : "the matrices' class labels differ";
     for (std::size_t i = 0; a.size() == b.size() && i < a.size(); ++i)
       if (a.labels()[i] != b.labels()[i]) {
@@ -90,9 +90,8 @@ std::vector<cm_change> biggest_changes(const metrics::confusion_matrix& a,
     for (std::size_t j = 0; j < k; ++j)
       if (i != j && b.counts()[i * k + j] > a.counts()[i * k + j])
         out.push_back({i, j, a.counts()[i * k + j], b.counts()[i * k + j]});
-  std::stable_sort(out.begin(), out.end(), [](const cm_change& x, const cm_change& y) {
-    return x.b - x.a > y.b - y.a;
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const cm_change& x, const cm_change& y) { return x.b - x.a > y.b - y.a; });
   if (out.size() > limit) out.resize(limit);
   return out;
 }

@@ -14,7 +14,15 @@
 
 namespace tracker::ui {
 
-enum class view_id : std::uint8_t { runs, charts, confusion, samples, compare, histograms, parameters };
+enum class view_id : std::uint8_t {
+  runs,
+  charts,
+  confusion,
+  samples,
+  compare,
+  histograms,
+  parameters
+};
 
 struct view_info {
   view_id id;
@@ -47,12 +55,12 @@ struct app_options {
   std::string group;              // --group all|CONFIG_KEY: one line per group in charts
   std::string layout;             // --layout FILE.json: drawn charts' geometry (for tests)
   // part 2 views
-  std::string key;                    // --key: which confusion matrix / table / histogram
-  std::optional<std::int64_t> step;   // --step (default: the latest)
-  std::optional<std::int64_t> step_b; // --step-b: the second step of a one-run difference
-  std::string normalize = "none";     // --normalize none|true|pred
-  bool diff = false;                  // --diff: B - A (first two --runs, or --step/--step-b)
-  int width = 1600;               // --width / --height
+  std::string key;                     // --key: which confusion matrix / table / histogram
+  std::optional<std::int64_t> step;    // --step (default: the latest)
+  std::optional<std::int64_t> step_b;  // --step-b: the second step of a one-run difference
+  std::string normalize = "none";      // --normalize none|true|pred
+  bool diff = false;                   // --diff: B - A (first two --runs, or --step/--step-b)
+  int width = 1600;                    // --width / --height
   int height = 1000;
   bool help = false;
 };

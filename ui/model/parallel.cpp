@@ -31,11 +31,14 @@ std::vector<std::pair<std::string, bool>> default_axes(const std::vector<const r
          return v;
        }()) {
     if (k.rfind("system/", 0) == 0) continue;
-    if (std::all_of(runs.begin(), runs.end(), [&](const run_row* r) { return r->metrics.count(k) > 0; }))
+    if (std::all_of(runs.begin(), runs.end(),
+                    [&](const run_row* r) { return r->metrics.count(k) > 0; }))
       mk.push_back(k);
   }
   std::stable_sort(mk.begin(), mk.end(), [](const std::string& a, const std::string& b) {
-    auto rank = [](const std::string& k) { return k.rfind("val/", 0) == 0 || k.rfind("test/", 0) == 0 ? 0 : 1; };
+    auto rank = [](const std::string& k) {
+      return k.rfind("val/", 0) == 0 || k.rfind("test/", 0) == 0 ? 0 : 1;
+    };
     return rank(a) < rank(b);
   });
   for (std::size_t i = 0; i < mk.size() && i < max_metrics; ++i) out.push_back({mk[i], false});
@@ -100,7 +103,8 @@ pc_data build_parallel(const std::vector<const run_row*>& runs,
       double v = raw[i][a];
       if (!std::isfinite(v)) continue;
       if (ax.categorical && ax.categories.size() == 1) v = 0.5;
-      d.pos[i][a] = ax.categorical && ax.categories.size() == 1 ? 0.5 : (v - ax.lo) / (ax.hi - ax.lo);
+      d.pos[i][a] =
+          ax.categorical && ax.categories.size() == 1 ? 0.5 : (v - ax.lo) / (ax.hi - ax.lo);
     }
   return d;
 }

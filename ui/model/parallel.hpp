@@ -12,11 +12,11 @@
 namespace tracker::ui {
 
 struct pc_axis {
-  std::string key;      // config key, or metric key
-  bool config = false;  // else a metric (its last value)
-  bool categorical = false;           // text values: one tick per category, in sorted order
+  std::string key;           // config key, or metric key
+  bool config = false;       // else a metric (its last value)
+  bool categorical = false;  // text values: one tick per category, in sorted order
   std::vector<std::string> categories;
-  double lo = 0, hi = 1;              // numeric range (categorical: 0 .. n-1)
+  double lo = 0, hi = 1;  // numeric range (categorical: 0 .. n-1)
 };
 struct pc_data {
   std::vector<pc_axis> axes;

@@ -39,7 +39,8 @@ std::optional<sample_table> parse_table(const std::string& body_json, std::strin
         out.image = i;
         break;
       }
-    out.truth = find_any(out.columns, {"true", "true_label", "label", "target", "y_true", "actual"});
+    out.truth =
+        find_any(out.columns, {"true", "true_label", "label", "target", "y_true", "actual"});
     out.predicted =
         find_any(out.columns, {"predicted", "predicted_label", "pred", "prediction", "y_pred"});
     out.loss = find_any(out.columns, {"loss"});

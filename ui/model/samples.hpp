@@ -26,10 +26,10 @@ struct sample_table {
 std::optional<sample_table> parse_table(const std::string& body_json, std::string* why = nullptr);
 
 struct table_query {
-  int sort_column = -1;     // -1: table order
+  int sort_column = -1;  // -1: table order
   bool descending = true;
-  std::string truth;        // only rows whose true label is this (empty: any)
-  std::string predicted;    // only rows whose predicted label is this (empty: any)
+  std::string truth;      // only rows whose true label is this (empty: any)
+  std::string predicted;  // only rows whose predicted label is this (empty: any)
 };
 // Top losses first when there is a loss column (fastai's plot_top_losses), else table order.
 table_query default_query(const sample_table& t);

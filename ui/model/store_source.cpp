@@ -98,8 +98,8 @@ std::vector<object_info> store_source::object_index(const std::string& run_id,
   return reader_.object_index(run_id, key, kind);
 }
 
-std::optional<object_record> store_source::object(const std::string& run_id,
-                                                  const std::string& key, std::int64_t step) {
+std::optional<object_record> store_source::object(const std::string& run_id, const std::string& key,
+                                                  std::int64_t step) {
   ++stats_.queries;
   ++stats_.objects_read;
   return reader_.object(run_id, key, step);

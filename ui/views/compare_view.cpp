@@ -58,8 +58,8 @@ void viewer::draw_compare_view() {
     if (i) ImGui::SameLine(0, 18);
     ImVec2 p = ImGui::GetCursorScreenPos();
     const float s = ImGui::GetTextLineHeight();
-    ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x, p.y + 3), ImVec2(p.x + s - 6, p.y + s - 3),
-                                              color_of(runs[i]->info.id), 2.0f);
+    ImGui::GetWindowDrawList()->AddRectFilled(
+        ImVec2(p.x, p.y + 3), ImVec2(p.x + s - 6, p.y + s - 3), color_of(runs[i]->info.id), 2.0f);
     ImGui::Dummy(ImVec2(s - 4, s));
     ImGui::SameLine(0, 4);
     ImGui::Text("%s%s", runs[i]->info.name.c_str(), i == 0 ? "  (baseline)" : "");
@@ -67,10 +67,11 @@ void viewer::draw_compare_view() {
 
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   // The tables take what their rows need (up to 45% of the height); the charts the rest.
-  const std::size_t rows_needed = std::max(config_diff(runs, !cmp_all_config_).size(),
-                                           metric_compare(runs, cmp_field_).size());
+  const std::size_t rows_needed =
+      std::max(config_diff(runs, !cmp_all_config_).size(), metric_compare(runs, cmp_field_).size());
   const float row_h = ImGui::GetTextLineHeightWithSpacing() + 4;
-  const float top_h = std::floor(std::clamp(float(rows_needed + 3) * row_h + 16, 170.0f, avail.y * 0.45f));
+  const float top_h =
+      std::floor(std::clamp(float(rows_needed + 3) * row_h + 16, 170.0f, avail.y * 0.45f));
   const float sp = ImGui::GetStyle().ItemSpacing.x;
   const float left_w = std::floor((avail.x - sp) * 0.42f);
   const int ncol = int(runs.size()) + 1;
@@ -100,8 +101,9 @@ void viewer::draw_compare_view() {
       ImGui::TextUnformatted(row.key.c_str());
       for (std::size_t i = 0; i < runs.size(); ++i) {
         ImGui::TableNextColumn();
-        const bool differs = row.differs && (i == 0 ? false : row.values[i] != row.values[0] ||
-                                                                  row.present[i] != row.present[0]);
+        const bool differs =
+            row.differs &&
+            (i == 0 ? false : row.values[i] != row.values[0] || row.present[i] != row.present[0]);
         if (differs)  // the value that differs from the baseline stands out
           ImGui::TableSetBgColor(ImGuiTableBgTarget_CellBg, IM_COL32(120, 96, 30, 110));
         if (!row.present[i])

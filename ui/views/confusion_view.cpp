@@ -127,9 +127,10 @@ void viewer::draw_confusion_view() {
   if (!cm_.message.empty()) {
     ImGui::Spacing();
     ImGui::TextColored(tc.error, "%s", cm_.message.c_str());
-    ImGui::TextDisabled("Confusion matrices are logged by metrics::log_classification (the "
-                        "LibTorch evaluator does it at every validation pass) or "
-                        "metrics::log_confusion_matrix.");
+    ImGui::TextDisabled(
+        "Confusion matrices are logged by metrics::log_classification (the "
+        "LibTorch evaluator does it at every validation pass) or "
+        "metrics::log_confusion_matrix.");
     return;
   }
 
@@ -189,9 +190,8 @@ void viewer::draw_confusion_view() {
     } else {
       ImGui::Text("%lld samples", static_cast<long long>(c));
       ImGui::TextDisabled("%.1f%% of true %s, %.1f%% of predicted %s",
-                          row ? 100.0 * double(c) / double(row) : 0.0,
-                          m.labels()[r.row].c_str(), col ? 100.0 * double(c) / double(col) : 0.0,
-                          m.labels()[r.col].c_str());
+                          row ? 100.0 * double(c) / double(row) : 0.0, m.labels()[r.row].c_str(),
+                          col ? 100.0 * double(c) / double(col) : 0.0, m.labels()[r.col].c_str());
     }
     ImGui::EndTooltip();
   };
@@ -206,7 +206,8 @@ void viewer::draw_confusion_view() {
     o.labels = &A.labels();
     o.decimals = decimals;
     o.max_cell = 96;
-    auto r = widgets::heatmap("cm", ImVec2(area.x, area.y - 30), A.size(), v, tones(v, fractions), o);
+    auto r =
+        widgets::heatmap("cm", ImVec2(area.x, area.y - 30), A.size(), v, tones(v, fractions), o);
     record(cm_.key.c_str(), A.size(), r);
     tooltip(r, A, nullptr);
     widgets::heatmap_legend(std::min(area.x, 420.0f), false, fractions ? "0" : "0",
@@ -301,7 +302,8 @@ void viewer::draw_confusion_toolbar(const std::vector<std::string>& runs,
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("samples per cell");
   ImGui::SameLine();
   ImGui::RadioButton("by true (recall)", &n, 1);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("each row divided by its sum: recall on the diagonal");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("each row divided by its sum: recall on the diagonal");
   ImGui::SameLine();
   ImGui::RadioButton("by predicted (precision)", &n, 2);
   if (ImGui::IsItemHovered())
@@ -335,8 +337,8 @@ void viewer::draw_confusion_toolbar(const std::vector<std::string>& runs,
     std::size_t pos = *step_position(steps, step ? step : dflt);
     int p = int(pos);
     char fmt[64];
-    std::snprintf(fmt, sizeof fmt, "%s %lld  (%d/%zu)", label,
-                  static_cast<long long>(steps[pos]), p + 1, steps.size());
+    std::snprintf(fmt, sizeof fmt, "%s %lld  (%d/%zu)", label, static_cast<long long>(steps[pos]),
+                  p + 1, steps.size());
     ImGui::SetNextItemWidth(std::min(ImGui::GetContentRegionAvail().x * 0.4f, 520.0f));
     if (ImGui::SliderInt(id, &p, 0, int(steps.size()) - 1, fmt, ImGuiSliderFlags_AlwaysClamp))
       step = steps[std::size_t(p)];
@@ -385,14 +387,14 @@ void viewer::draw_confusion_side(const metrics::confusion_matrix& a,
     ImGui::TextColored(delta_color(rs.accuracy - ra.accuracy), "(%+.2f pts)",
                        100.0 * (rs.accuracy - ra.accuracy));
   }
-  ImGui::TextDisabled("%lld samples, macro F1 %.3f", static_cast<long long>(rs.total),
-                      rs.macro.f1);
+  ImGui::TextDisabled("%lld samples, macro F1 %.3f", static_cast<long long>(rs.total), rs.macro.f1);
   ImGui::Spacing();
   ImGui::TextUnformatted(b ? "Per class (B, and B - A)" : "Per class");
   const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH |
                              ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_ScrollY;
-  const float table_h = std::min(ImGui::GetContentRegionAvail().y * 0.55f,
-                                 (ImGui::GetTextLineHeightWithSpacing() + 2) * float(a.size() + 1) + 8);
+  const float table_h =
+      std::min(ImGui::GetContentRegionAvail().y * 0.55f,
+               (ImGui::GetTextLineHeightWithSpacing() + 2) * float(a.size() + 1) + 8);
   if (ImGui::BeginTable("per_class", b ? 4 : 5, tf, ImVec2(0, table_h))) {
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("class", ImGuiTableColumnFlags_WidthStretch, 2.0f);

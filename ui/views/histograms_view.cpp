@@ -62,8 +62,9 @@ void viewer::draw_histograms_view() {
   if (std::find(keys.begin(), keys.end(), hist_key_) == keys.end()) {
     ImGui::TextColored(tc.error, "%s has no histogram%s", rr ? rr->info.name.c_str() : run.c_str(),
                        keys.empty() ? "" : (" '" + hist_key_ + "'").c_str());
-    ImGui::TextDisabled("Histograms are logged by tracker::torch::watch (weights/ and gradients/) "
-                        "or metrics::log_histogram.");
+    ImGui::TextDisabled(
+        "Histograms are logged by tracker::torch::watch (weights/ and gradients/) "
+        "or metrics::log_histogram.");
     return;
   }
   std::vector<std::int64_t> all = object_steps(*idx, hist_key_);
@@ -75,7 +76,8 @@ void viewer::draw_histograms_view() {
     std::snprintf(fmt, sizeof fmt, "step %lld  (%d/%zu)", static_cast<long long>(all[pos]), p + 1,
                   all.size());
     ImGui::SetNextItemWidth(320);
-    if (ImGui::SliderInt("##h_step", &p, 0, int(all.size()) - 1, fmt, ImGuiSliderFlags_AlwaysClamp)) {
+    if (ImGui::SliderInt("##h_step", &p, 0, int(all.size()) - 1, fmt,
+                         ImGuiSliderFlags_AlwaysClamp)) {
       hist_step_ = all[std::size_t(p)];
       pos = std::size_t(p);
     }

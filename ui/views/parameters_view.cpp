@@ -36,14 +36,15 @@ void viewer::draw_parameters_view() {
   if (!opts_.keys.empty()) {
     for (const std::string& k : opts_.keys)
       axes_spec.push_back(k.rfind("config.", 0) == 0 ? std::make_pair(k.substr(7), true)
-                                                      : std::make_pair(k, false));
+                                                     : std::make_pair(k, false));
   } else {
     axes_spec = default_axes(runs, 2);
   }
   pc_data d = build_parallel(runs, axes_spec);
-  ImGui::TextDisabled("%zu runs%s  \xc2\xb7  drag along an axis to filter the runs table, "
-                      "double-click it to clear",
-                      runs.size(), sel_.size() >= 2 ? " (selected)" : "");
+  ImGui::TextDisabled(
+      "%zu runs%s  \xc2\xb7  drag along an axis to filter the runs table, "
+      "double-click it to clear",
+      runs.size(), sel_.size() >= 2 ? " (selected)" : "");
   if (d.axes.empty()) {
     ImGui::TextDisabled("The runs share every config value and have no common metric.");
     return;
@@ -69,7 +70,8 @@ void viewer::draw_parameters_view() {
       auto b = brushes_.find(d.axes[a].key);
       if (b == brushes_.end()) continue;
       double v = d.pos[i][a];
-      if (!std::isfinite(v) || v < b->second.first - 1e-9 || v > b->second.second + 1e-9) return false;
+      if (!std::isfinite(v) || v < b->second.first - 1e-9 || v > b->second.second + 1e-9)
+        return false;
     }
     return true;
   };

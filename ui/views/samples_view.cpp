@@ -48,7 +48,7 @@ void viewer::draw_sample_image(const std::string& path, ImVec2 size, bool hover_
   if (!img) objects_complete_ = false;  // a screenshot waits for the thumbnails on screen
   ImTextureID tex = textures_.get(img);
   // Short notes fit a thumbnail; the tooltip says the rest (path and error).
-  const char* note = !img ? "loading"
+  const char* note = !img                           ? "loading"
                      : img->error == "missing file" ? "missing"
                      : !img->error.empty()          ? "unreadable"
                                                     : "";
@@ -133,8 +133,9 @@ void viewer::draw_samples_view() {
     ImGui::Spacing();
     ImGui::TextColored(tc.error, "%s has no table%s", run_name(cat, run).c_str(),
                        keys.empty() ? "" : (" '" + sm_.key + "'").c_str());
-    ImGui::TextDisabled("Tables are logged with metrics::log_table (the LibTorch evaluator logs "
-                        "its misclassified samples with their images).");
+    ImGui::TextDisabled(
+        "Tables are logged with metrics::log_table (the LibTorch evaluator logs "
+        "its misclassified samples with their images).");
     return;
   }
   std::vector<std::int64_t> steps = object_steps(*idx, sm_.key);
@@ -264,8 +265,8 @@ void viewer::draw_samples_view() {
           std::string a = t.truth ? cell_text(t.rows[r][*t.truth]) : "";
           std::string b = t.predicted ? cell_text(t.rows[r][*t.predicted]) : "";
           if (t.truth && t.predicted) {
-            ImGui::TextColored(a == b ? widgets::colors().finished : widgets::colors().failed,
-                               "%s", b.c_str());
+            ImGui::TextColored(a == b ? widgets::colors().finished : widgets::colors().failed, "%s",
+                               b.c_str());
             ImGui::TextDisabled("%s%s%s", a.c_str(), t.loss ? "  " : "",
                                 t.loss ? cell_text(t.rows[r][*t.loss]).c_str() : "");
           } else if (t.loss) {
@@ -333,7 +334,8 @@ void viewer::draw_samples_view() {
           }
           std::string text = cell_text(cell);
           if (has_image)  // text in the middle of the thumbnail's row
-            ImGui::SetCursorPosY(ImGui::GetCursorPosY() + (thumb - ImGui::GetTextLineHeight()) * 0.5f);
+            ImGui::SetCursorPosY(ImGui::GetCursorPosY() +
+                                 (thumb - ImGui::GetTextLineHeight()) * 0.5f);
           ImGui::SetNextItemWidth(110);
           if (t.truth && t.predicted && std::size_t(c) == *t.predicted) {
             bool right = text == cell_text(t.rows[r][*t.truth]);

@@ -95,18 +95,20 @@ class viewer {
   };
   const std::vector<drawn_heatmap>& drawn_heatmaps() const { return heatmaps_; }
   std::size_t drawn_ridges() const { return ridges_drawn_; }
-  std::pair<std::size_t, std::size_t> drawn_parallel() const { return {pc_axes_drawn_, pc_lines_drawn_}; }
+  std::pair<std::size_t, std::size_t> drawn_parallel() const {
+    return {pc_axes_drawn_, pc_lines_drawn_};
+  }
   // compare: the config keys listed (differences only by default)
   const std::vector<std::string>& compared_config_keys() const { return cmp_keys_; }
   struct confusion_settings {
-    std::string key;           // empty: the first confusion_matrix the run logged
+    std::string key;  // empty: the first confusion_matrix the run logged
     cm_normalize normalize = cm_normalize::none;
     bool diff = false;
     bool diff_steps = false;   // B is another step of run A (else: run B at its step)
     std::string run_a, run_b;  // empty: from the selection
     std::optional<std::int64_t> step, step_b;  // nullopt: the latest
-    std::string message;       // why nothing is drawn (no matrices, labels differ, ...)
-    int focus_pair = -1;       // the most-confused pair clicked (highlighted)
+    std::string message;  // why nothing is drawn (no matrices, labels differ, ...)
+    int focus_pair = -1;  // the most-confused pair clicked (highlighted)
   };
   confusion_settings& confusion() { return cm_; }
   struct samples_settings {
@@ -225,7 +227,7 @@ class viewer {
     std::optional<metrics::confusion_matrix> cm;
     std::string error;
   };
-  std::map<object_id, parsed_cm> parsed_;  // parse each body once
+  std::map<object_id, parsed_cm> parsed_;                     // parse each body once
   std::map<std::string, std::pair<double, double>> brushes_;  // parameters: axis -> 0..1 range
   std::size_t pc_axes_drawn_ = 0, pc_lines_drawn_ = 0;
   std::string hist_key_;  // histograms: the key shown (empty: the first)
@@ -250,8 +252,7 @@ class viewer {
   std::vector<std::size_t> sm_rows_;
   const sample_table* sm_rows_of_ = nullptr;  // the table and query sm_rows_ were computed for
   table_query sm_rows_query_;
-  const parsed_cm* confusion_at(const std::string& run, const std::string& key,
-                                std::int64_t step);
+  const parsed_cm* confusion_at(const std::string& run, const std::string& key, std::int64_t step);
   x_axis range_axis_ = x_axis::step;                           // the axis the stored ranges are in
   double hover_x_ = std::numeric_limits<double>::quiet_NaN();  // hovered x, this frame
   double hover_x_prev_ = std::numeric_limits<double>::quiet_NaN();  // ... and the last one

@@ -26,9 +26,7 @@ rgb ramp(const rgb* stops, int n, float t) {
   return lerp(stops[i], stops[i + 1], t - float(i));
 }
 
-ImU32 to_u32(rgb c) {
-  return IM_COL32(int(c.r), int(c.g), int(c.b), 255);
-}
+ImU32 to_u32(rgb c) { return IM_COL32(int(c.r), int(c.g), int(c.b), 255); }
 
 float luminance(ImU32 c) {
   float r = float((c >> IM_COL32_R_SHIFT) & 0xFF), g = float((c >> IM_COL32_G_SHIFT) & 0xFF),
@@ -42,8 +40,8 @@ ImU32 heatmap_color(double tone, bool diverging) {
   if (!std::isfinite(tone)) tone = 0;
   if (!diverging) {
     // Dark slate to bright sky: zero cells stay close to the background, the diagonal glows.
-    static const rgb stops[] = {{34, 37, 45},    {28, 58, 102},   {34, 96, 168},
-                                {66, 146, 220},  {142, 198, 246}, {226, 240, 255}};
+    static const rgb stops[] = {{34, 37, 45},   {28, 58, 102},   {34, 96, 168},
+                                {66, 146, 220}, {142, 198, 246}, {226, 240, 255}};
     return to_u32(ramp(stops, 6, float(std::sqrt(std::clamp(tone, 0.0, 1.0)))));
   }
   // Diverging: red (worse) .. neutral .. blue (better); colour-blind safe (no red/green).
@@ -53,8 +51,9 @@ ImU32 heatmap_color(double tone, bool diverging) {
   return to_u32(ramp(tone < 0 ? worse : better, 4, t));
 }
 
-heatmap_result heatmap(const char* id, ImVec2 size, std::size_t k, const std::vector<double>& values,
-                       const std::vector<double>& tone, const heatmap_options& opt) {
+heatmap_result heatmap(const char* id, ImVec2 size, std::size_t k,
+                       const std::vector<double>& values, const std::vector<double>& tone,
+                       const heatmap_options& opt) {
   heatmap_result res;
   const auto& tc = colors();
   ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -74,10 +73,11 @@ heatmap_result heatmap(const char* id, ImVec2 size, std::size_t k, const std::ve
       label_w = std::max(label_w, ImGui::CalcTextSize(l.c_str()).x);
   label_w = std::min(label_w, size.x * 0.25f);
   const float title_h = opt.title ? fh + 8 : 0;
-  const float left = fh + 6 + label_w + 8;  // row title (vertical text is not available: a
-                                            // short caption above the labels instead)
+  const float left = fh + 6 + label_w + 8;    // row title (vertical text is not available: a
+                                              // short caption above the labels instead)
   const float bottom = 2 * fh + 10 + fh + 4;  // two staggered label lines + column title
-  float cell = std::min((size.x - left - 4) / float(k), (size.y - title_h - bottom - fh - 4) / float(k));
+  float cell =
+      std::min((size.x - left - 4) / float(k), (size.y - title_h - bottom - fh - 4) / float(k));
   cell = std::clamp(cell, 2.0f, opt.max_cell);
   const ImVec2 c0(origin.x + left, origin.y + title_h + fh + 4);
   const ImVec2 c1(c0.x + cell * float(k), c0.y + cell * float(k));
@@ -104,7 +104,8 @@ heatmap_result heatmap(const char* id, ImVec2 size, std::size_t k, const std::ve
       if (opt.decimals == 0)
         std::snprintf(buf, sizeof buf, opt.signed_text && v > 0 ? "+%.0f" : "%.0f", v);
       else
-        std::snprintf(buf, sizeof buf, opt.signed_text && v > 0 ? "+%.*f" : "%.*f", opt.decimals, v);
+        std::snprintf(buf, sizeof buf, opt.signed_text && v > 0 ? "+%.*f" : "%.*f", opt.decimals,
+                      v);
       // A change that rounds to nothing reads "0", not "-0.00".
       if (opt.signed_text && std::abs(v) < half_ulp) std::snprintf(buf, sizeof buf, "0");
       ImVec2 ts = ImGui::CalcTextSize(buf);
@@ -130,12 +131,11 @@ heatmap_result heatmap(const char* id, ImVec2 size, std::size_t k, const std::ve
       ImVec2 ts = ImGui::CalcTextSize(l.c_str());
       float x = std::max(origin.x + fh * 0.5f, c0.x - 8 - ts.x);
       ImVec4 clip(origin.x, c0.y + cell * float(i), c0.x - 6, c0.y + cell * float(i + 1));
-      dl->AddText(nullptr, 0, ImVec2(x, c0.y + cell * (float(i) + 0.5f) - ts.y * 0.5f),
-                  tc.text_dim, l.c_str(), nullptr, 0, &clip);
+      dl->AddText(nullptr, 0, ImVec2(x, c0.y + cell * (float(i) + 0.5f) - ts.y * 0.5f), tc.text_dim,
+                  l.c_str(), nullptr, 0, &clip);
     }
     bool stagger = false;
-    for (const std::string& l : *opt.labels)
-      stagger |= ImGui::CalcTextSize(l.c_str()).x > cell - 4;
+    for (const std::string& l : *opt.labels) stagger |= ImGui::CalcTextSize(l.c_str()).x > cell - 4;
     for (std::size_t j = 0; j < k && j < opt.labels->size(); ++j) {
       const std::string& l = (*opt.labels)[j];
       ImVec2 ts = ImGui::CalcTextSize(l.c_str());
@@ -143,8 +143,8 @@ heatmap_result heatmap(const char* id, ImVec2 size, std::size_t k, const std::ve
       float y = c1.y + 4 + (stagger && (j % 2) ? fh + 2 : 0);
       float width = stagger ? cell * 2 - 6 : cell - 2;
       ImVec4 clip(cx - width * 0.5f, y, cx + width * 0.5f, y + fh + 2);
-      dl->AddText(nullptr, 0, ImVec2(std::max(cx - ts.x * 0.5f, clip.x), y), tc.text_dim,
-                  l.c_str(), nullptr, 0, &clip);
+      dl->AddText(nullptr, 0, ImVec2(std::max(cx - ts.x * 0.5f, clip.x), y), tc.text_dim, l.c_str(),
+                  nullptr, 0, &clip);
       if (stagger && (j % 2))
         dl->AddLine(ImVec2(cx, c1.y + 1), ImVec2(cx, y), IM_COL32(120, 126, 138, 90));
     }

@@ -18,9 +18,9 @@ namespace tracker::ui::widgets {
 
 struct heatmap_options {
   const std::vector<std::string>* labels = nullptr;  // k class names (both axes)
-  bool diverging = false;   // tone in [-1, 1]: blue = better, red = worse; else [0, 1]
-  int decimals = 0;         // digits after the point in cell text (0: counts)
-  bool signed_text = false; // "+3" / "-0.02" (differences)
+  bool diverging = false;    // tone in [-1, 1]: blue = better, red = worse; else [0, 1]
+  int decimals = 0;          // digits after the point in cell text (0: counts)
+  bool signed_text = false;  // "+3" / "-0.02" (differences)
   const char* row_title = "true";
   const char* col_title = "predicted";
   const char* title = nullptr;  // above the matrix
@@ -31,7 +31,7 @@ struct heatmap_result {
   bool hovered = false;
   std::size_t row = 0, col = 0;  // the hovered cell
   bool clicked = false;
-  ImVec2 cells_min, cells_max;   // where the k×k cells are (tests and layout files read it)
+  ImVec2 cells_min, cells_max;  // where the k×k cells are (tests and layout files read it)
   float cell = 0;
 };
 
@@ -39,8 +39,9 @@ struct heatmap_result {
 ImU32 heatmap_color(double tone, bool diverging);
 
 // values: the numbers printed in the cells; tone: what colours them. Both row-major k*k.
-heatmap_result heatmap(const char* id, ImVec2 size, std::size_t k, const std::vector<double>& values,
-                       const std::vector<double>& tone, const heatmap_options& opt);
+heatmap_result heatmap(const char* id, ImVec2 size, std::size_t k,
+                       const std::vector<double>& values, const std::vector<double>& tone,
+                       const heatmap_options& opt);
 
 // A horizontal colour bar with its end labels (e.g. "0" .. "1", or "worse" .. "better").
 void heatmap_legend(float width, bool diverging, const char* left, const char* right);

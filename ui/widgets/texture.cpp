@@ -61,7 +61,8 @@ void image_box(ImTextureID tex, const decoded_image* img, ImVec2 size, const cha
   } else if (note && *note) {
     ImVec2 ts = ImGui::CalcTextSize(note);
     ImVec4 clip(p.x, p.y, p.x + size.x, p.y + size.y);
-    dl->AddText(nullptr, 0, ImVec2(p.x + std::max(2.0f, (size.x - ts.x) * 0.5f), p.y + (size.y - ts.y) * 0.5f),
+    dl->AddText(nullptr, 0,
+                ImVec2(p.x + std::max(2.0f, (size.x - ts.x) * 0.5f), p.y + (size.y - ts.y) * 0.5f),
                 tc.text_dim, note, nullptr, 0, &clip);
   }
   dl->AddRect(p, ImVec2(p.x + size.x, p.y + size.y), tc.plot_border);
