@@ -107,7 +107,7 @@ class failing_backend final : public store::backend {
   std::vector<tracker::object_record> read_objects(std::int64_t rid, const std::string& k, const std::string& kind) override {
     return real_->read_objects(rid, k, kind);
   }
-  std::vector<store::object_entry> list_objects(std::int64_t rid, const std::string& k, const std::string& kind) override {
+  std::vector<tracker::object_info> list_objects(std::int64_t rid, const std::string& k, const std::string& kind) override {
     return real_->list_objects(rid, k, kind);
   }
   std::optional<tracker::object_record> find_object(std::int64_t rid, const std::string& k,

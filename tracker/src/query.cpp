@@ -359,10 +359,7 @@ std::optional<object_record> reader::object(const std::string& run_id, const std
 
 std::vector<object_info> reader::object_index(const std::string& run_id, const std::string& key,
                                               const std::string& kind) const {
-  std::vector<object_info> out;
-  for (auto& e : backend_->list_objects(require_rid(*backend_, run_id, dir_), key, kind))
-    out.push_back(object_info{std::move(e.key), std::move(e.kind), e.step, e.time, e.size});
-  return out;
+  return backend_->list_objects(require_rid(*backend_, run_id, dir_), key, kind);
 }
 
 std::vector<std::vector<metric_summary>> reader::summaries_of(const std::vector<std::string>& run_ids,

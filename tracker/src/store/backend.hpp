@@ -57,15 +57,6 @@ struct bucket_row {
   double last_time = 0;
 };
 
-// An object without its body: what a viewer lists before it decides what to load.
-struct object_entry {
-  std::string key;
-  std::string kind;
-  std::int64_t step = 0;
-  double time = 0;
-  std::int64_t size = 0;  // bytes of the JSON body
-};
-
 // One point with its position in insertion order (the cursor of incremental reads).
 struct sequenced_point {
   std::int64_t seq = 0;
@@ -156,7 +147,7 @@ class backend {
   virtual void insert_object(std::int64_t rid, const object_record& o) = 0;
   virtual std::vector<object_record> read_objects(std::int64_t rid, const std::string& key,
                                                   const std::string& kind) = 0;
-  virtual std::vector<object_entry> list_objects(std::int64_t rid, const std::string& key,
+  virtual std::vector<object_info> list_objects(std::int64_t rid, const std::string& key,
                                                  const std::string& kind) = 0;
   // The object under key at step (the last logged one on a tie), or the latest step's.
   virtual std::optional<object_record> find_object(std::int64_t rid, const std::string& key,

@@ -486,13 +486,13 @@ class sqlite_backend final : public backend {
     return out;
   }
 
-  std::vector<object_entry> list_objects(std::int64_t rid, const std::string& key,
+  std::vector<object_info> list_objects(std::int64_t rid, const std::string& key,
                                          const std::string& kind) override {
     auto& s = stmt("SELECT key, kind, step, time, length(CAST(body AS BLOB)) FROM objects WHERE rid = ?1"
                    " AND (?2 = '' OR key = ?2) AND (?3 = '' OR kind = ?3) ORDER BY key, step, oid");
     s.reset().bind(1, rid).bind(2, key).bind(3, kind);
-    std::vector<object_entry> out;
-    while (s.step()) out.push_back(object_entry{s.text(0), s.text(1), s.i64(2), s.real(3), s.i64(4)});
+    std::vector<object_info> out;
+    while (s.step()) out.push_back(object_info{s.text(0), s.text(1), s.i64(2), s.real(3), s.i64(4)});
     return out;
   }
   std::optional<object_record> find_object(std::int64_t rid, const std::string& key,
