@@ -20,11 +20,20 @@ std::string section_of(const std::string& key) {
   return slash == std::string::npos ? "metrics" : key.substr(0, slash);
 }
 
-// system/ last, like W&B's workspace; others alphabetical.
+// What a user opens the charts for comes first: train/, then val/ (and its spellings), then
+// test/; other prefixes alphabetical; the diagnostics of watch() (weights*, gradients*) after
+// them and system/ last, like W&B's workspace.
+int section_rank(const std::string& s) {
+  if (s == "train") return 0;
+  if (s == "val" || s == "valid" || s == "validation" || s == "eval") return 1;
+  if (s == "test") return 2;
+  if (s == "system") return 5;
+  if (s.rfind("weights", 0) == 0 || s.rfind("gradients", 0) == 0) return 4;
+  return 3;
+}
 bool section_less(const std::string& a, const std::string& b) {
-  bool sa = a == "system", sb = b == "system";
-  if (sa != sb) return sb;
-  return a < b;
+  int ra = section_rank(a), rb = section_rank(b);
+  return ra != rb ? ra < rb : a < b;
 }
 
 // SameLine() when an item of width w still fits on this line, else start a new line: the
