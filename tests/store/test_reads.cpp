@@ -237,7 +237,8 @@ TEST_CASE("a store written by schema 1 migrates in place: bucket times back-fill
   // Turn it into exactly what schema 1 wrote: no bucket times, no runs_by_created index.
   tracker_test::exec_sql(tracker_test::store_db(dir.store()),
            "ALTER TABLE buckets DROP COLUMN first_time; ALTER TABLE buckets DROP COLUMN last_time;"
-           " DROP INDEX runs_by_created; PRAGMA user_version = 1");
+           " DROP INDEX runs_by_created; DROP TABLE production_records; DROP TABLE production_feedback;"
+           " DROP TABLE production_models; PRAGMA user_version = 1");
   // A reader never migrates: it asks for a writer, and changes nothing.
   CHECK_THROWS_MATCHES(tracker::reader::open(dir.store()), tracker::error,
                        Catch::Predicate<tracker::error>([](const tracker::error& e) {
@@ -246,7 +247,7 @@ TEST_CASE("a store written by schema 1 migrates in place: bucket times back-fill
                        }));
   {
     auto o = quiet(dir);
-    auto writer = tracker::init(o);  // migrates to schema 2 under the write lock
+    auto writer = tracker::init(o);  // migrates to the current schema under the write lock
   }
   auto store = tracker::reader::open(dir.store());
   auto raw = store.points(id, "v");

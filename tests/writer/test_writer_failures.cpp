@@ -118,6 +118,7 @@ class failing_backend final : public store::backend {
   void begin_read() override { real_->begin_read(); }
   void end_read() noexcept override { real_->end_read(); }
   void mark_deleted(std::int64_t rid, double now) override { real_->mark_deleted(rid, now); }
+  store::production_tables& production() override { return real_->production(); }
   std::vector<std::string> purge_deleted() override { return real_->purge_deleted(); }
 
  private:

@@ -8,6 +8,8 @@
 
 #include <tracker/types.hpp>
 
+#include "store/production_tables.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -21,7 +23,7 @@
 namespace tracker::store {
 
 // The current schema version; migrations 1..current are applied on write-open.
-constexpr int schema_version = 2;
+constexpr int schema_version = 3;
 
 // A run row: what readers see plus what only the writer needs.
 struct run_record : run_info {
@@ -159,6 +161,9 @@ class backend {
   // A read snapshot: every read between begin_read and end_read sees one committed state.
   virtual void begin_read() = 0;
   virtual void end_read() noexcept = 0;
+
+  // ---- production monitoring (production_tables.hpp), on this connection ---------------------
+  virtual production_tables& production() = 0;
 
   // ---- maintenance -----------------------------------------------------------------------
   virtual void mark_deleted(std::int64_t rid, double now) = 0;

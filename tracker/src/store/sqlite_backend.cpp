@@ -14,6 +14,8 @@
 // that never gives up for writers, so "database is locked" never reaches a user.
 #include "store/backend.hpp"
 #include "store/sqlite_migrations.hpp"
+#include "store/sqlite_production.hpp"
+#include "store/sqlite_statement.hpp"
 #include "system_info.hpp"
 
 #include <nlohmann/json.hpp>
@@ -31,91 +33,12 @@ namespace tracker::store {
 namespace {
 
 namespace fs = std::filesystem;
+using sqlite::fail;
+using sqlite::statement;
 
 // =============================================================================================
 // [SECTION] connection and statement helpers
 // =============================================================================================
-
-[[noreturn]] void fail(sqlite3* db, const std::string& what, error_code code = error_code::io_error) {
-  std::string msg = "tracker store: " + what;
-  if (db) msg += ": " + std::string(sqlite3_errmsg(db)) + " (sqlite code " +
-                 std::to_string(sqlite3_extended_errcode(db)) + ")";
-  throw error(code, msg);
-}
-
-// A prepared statement, reset on every use; owned by the connection's statement cache.
-class statement {
- public:
-  statement(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
-      fail(db, std::string("prepare failed for: ") + sql);
-  }
-  ~statement() { sqlite3_finalize(stmt_); }
-  statement(const statement&) = delete;
-  statement& operator=(const statement&) = delete;
-
-  // Every call site binds every parameter, so bindings are not cleared (that cost ~3% of the
-  // insert rate, measured in bench_core).
-  statement& reset() {
-    sqlite3_reset(stmt_);
-    return *this;
-  }
-  statement& bind(int i, std::int64_t v) {
-    check(sqlite3_bind_int64(stmt_, i, v));
-    return *this;
-  }
-  statement& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
-  // NaN has no SQL representation: it is stored as NULL and read back as NaN.
-  statement& bind(int i, double v) {
-    check(std::isnan(v) ? sqlite3_bind_null(stmt_, i) : sqlite3_bind_double(stmt_, i, v));
-    return *this;
-  }
-  statement& bind(int i, const std::optional<double>& v) {
-    check(v ? sqlite3_bind_double(stmt_, i, *v) : sqlite3_bind_null(stmt_, i));
-    return *this;
-  }
-  statement& bind(int i, const std::string& v) {
-    check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
-    return *this;
-  }
-  statement& bind_null(int i) {
-    check(sqlite3_bind_null(stmt_, i));
-    return *this;
-  }
-
-  // Returns true while there is a row.
-  bool step() {
-    int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    fail(db_, std::string("statement failed: ") + sqlite3_sql(stmt_));
-  }
-  void run() {
-    while (step()) {
-    }
-  }
-
-  std::int64_t i64(int c) const { return sqlite3_column_int64(stmt_, c); }
-  double real(int c) const {
-    return is_null(c) ? std::numeric_limits<double>::quiet_NaN() : sqlite3_column_double(stmt_, c);
-  }
-  std::optional<double> opt_real(int c) const {
-    if (is_null(c)) return std::nullopt;
-    return sqlite3_column_double(stmt_, c);
-  }
-  std::string text(int c) const {
-    auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c))) : std::string();
-  }
-  bool is_null(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
-
- private:
-  void check(int rc) {
-    if (rc != SQLITE_OK) fail(db_, "bind failed");
-  }
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-};
 
 double now_seconds() {
   using namespace std::chrono;
@@ -184,6 +107,7 @@ class sqlite_backend final : public backend {
       }
     } catch (...) {
       statements_.clear();
+      production_.reset();
       sqlite3_close(db_);
       db_ = nullptr;
       throw;
@@ -192,8 +116,11 @@ class sqlite_backend final : public backend {
 
   ~sqlite_backend() override {
     statements_.clear();  // finalize before close
+    production_.reset();
     if (db_) sqlite3_close(db_);
   }
+
+  production_tables& production() override { return *production_; }
 
   // ---- [SECTION] transactions -------------------------------------------------------------
   void begin_write() override {
@@ -544,6 +471,13 @@ class sqlite_backend final : public backend {
       s.reset();
       while (s.step()) ids.push_back(s.text(0));
     }
+    {
+      std::vector<std::int64_t> rids;
+      auto& s = stmt("SELECT rid FROM runs WHERE deleted_at IS NOT NULL");
+      s.reset();
+      while (s.step()) rids.push_back(s.i64(0));
+      production_->purge(rids);
+    }
     const char* deletes[] = {
         "DELETE FROM points WHERE sid IN (SELECT sid FROM series WHERE rid IN"
         " (SELECT rid FROM runs WHERE deleted_at IS NOT NULL))",
@@ -681,21 +615,8 @@ class sqlite_backend final : public backend {
     }
   }
 
-  // Every use starts by resetting statements left mid-result by an earlier single-row lookup:
-  // an active statement pins its read snapshot, which would make later reads stale and make
-  // BEGIN IMMEDIATE fail with SQLITE_BUSY_SNAPSHOT (no busy handler can help with that).
-  void reset_active_statements() {
-    for (sqlite3_stmt* st = sqlite3_next_stmt(db_, nullptr); st; st = sqlite3_next_stmt(db_, st))
-      if (sqlite3_stmt_busy(st)) sqlite3_reset(st);
-  }
-
-  statement& stmt(const std::string& sql) {
-    reset_active_statements();
-    auto it = statements_.find(sql);
-    if (it == statements_.end())
-      it = statements_.emplace(sql, std::make_unique<statement>(db_, sql.c_str())).first;
-    return *it->second;
-  }
+  void reset_active_statements() { sqlite::reset_active_statements(db_); }
+  statement& stmt(const std::string& sql) { return statements_.get(sql); }
 
   static std::string run_select_sql(const std::string& tail) {
     return "SELECT rid, id, project, name, status, status_reason, created_at, ended_at,"
@@ -773,7 +694,8 @@ class sqlite_backend final : public backend {
   sqlite3* db_ = nullptr;
   access mode_;
   std::chrono::milliseconds lock_timeout_;  // longest wait for another process's write lock
-  std::unordered_map<std::string, std::unique_ptr<statement>> statements_;
+  sqlite::statement_cache statements_{db_};
+  std::unique_ptr<production_tables> production_ = make_sqlite_production(db_);
   std::function<void(double, std::uint64_t)> wait_observer_;
   std::chrono::steady_clock::time_point waited_since_{};
 };

@@ -113,6 +113,44 @@ UPDATE buckets SET
                 AND buckets.idx * (1 << (3 * (buckets.level + 1))) + (1 << (3 * (buckets.level + 1))) - 1);
 CREATE INDEX runs_by_created ON runs(created_at);
 )sql"},
+    // 3: production monitoring — prediction and reference records of a model run, feedback
+    // joined on the prediction id, and the classes a model predicts. Features, probabilities
+    // and tags are JSON text (one row per record keeps ingest at one insert per record).
+    {3, R"sql(
+CREATE TABLE production_records (
+  prid          INTEGER PRIMARY KEY,
+  rid           INTEGER NOT NULL,
+  kind          INTEGER NOT NULL,
+  id            TEXT NOT NULL,
+  time          REAL NOT NULL,
+  predicted     TEXT NOT NULL,
+  confidence    REAL,
+  probabilities TEXT,
+  latency_ms    REAL,
+  label         TEXT NOT NULL DEFAULT '',
+  features      TEXT NOT NULL,
+  tags          TEXT,
+  image         TEXT NOT NULL DEFAULT '',
+  UNIQUE (rid, kind, id)
+);
+CREATE INDEX production_by_time ON production_records(rid, kind, time);
+
+CREATE TABLE production_feedback (
+  fid    INTEGER PRIMARY KEY,
+  id     TEXT NOT NULL,
+  rid    INTEGER NOT NULL DEFAULT 0,
+  time   REAL NOT NULL,
+  label  TEXT NOT NULL DEFAULT '',
+  flag   TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  UNIQUE (id, rid, label, flag, reason)
+);
+
+CREATE TABLE production_models (
+  rid     INTEGER PRIMARY KEY,
+  classes TEXT NOT NULL
+);
+)sql"},
 };
 
 }  // namespace tracker::store::sqlite_schema
