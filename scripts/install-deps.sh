@@ -8,6 +8,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   # core library: SQLite store, JSON, tests
   libsqlite3-dev nlohmann-json3-dev catch2
+  # the ingest server (`tracker serve`) and the production client: cpp-httplib
+  libcpp-httplib-dev
   # LibTorch integration and the Fashion-MNIST example. libopenblas0-openmp replaces the
   # reference BLAS behind libblas.so.3: ~10x faster LibTorch on CPU (see docs/integrations.md).
   libtorch-dev zlib1g-dev libopenblas0-openmp libstb-dev dataset-fashion-mnist
