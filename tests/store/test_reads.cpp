@@ -6,6 +6,7 @@
 #include <tracker/query.hpp>
 #include <tracker/tracker.hpp>
 
+#include "old_points_layout.hpp"
 #include "test_support.hpp"
 
 #include <sqlite3.h>
@@ -234,7 +235,9 @@ TEST_CASE("a store written by schema 1 migrates in place: bucket times back-fill
     run.finish();
     id = run.id();
   }
-  // Turn it into exactly what schema 1 wrote: no bucket times, no runs_by_created index.
+  // Turn it into exactly what schema 1 wrote: points one row each, no bucket times, no
+  // runs_by_created index, no production tables.
+  tracker_test::downgrade_points_layout(dir.store());
   tracker_test::exec_sql(tracker_test::store_db(dir.store()),
            "ALTER TABLE buckets DROP COLUMN first_time; ALTER TABLE buckets DROP COLUMN last_time;"
            " DROP INDEX runs_by_created; DROP TABLE production_records; DROP TABLE production_feedback;"

@@ -44,7 +44,7 @@ TEST_CASE("a new store is one directory with tracker.db in WAL mode and media/",
   namespace fs = std::filesystem;
   CHECK(fs::exists(dir.store() + "/tracker.db"));
   CHECK(fs::is_directory(dir.store() + "/media"));
-  CHECK(user_version(dir.store() + "/tracker.db") == 3);
+  CHECK(user_version(dir.store() + "/tracker.db") == 4);
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open((dir.store() + "/tracker.db").c_str(), &db) == SQLITE_OK);
   sqlite3_stmt* st = nullptr;
@@ -76,7 +76,7 @@ TEST_CASE("a store written by a newer tracker is refused with advice, and left u
                        }));
   // Nothing was changed: putting the version back makes the old run readable again.
   CHECK(user_version(dir.store() + "/tracker.db") == 99);
-  exec_sql(dir.store() + "/tracker.db", "PRAGMA user_version = 3");
+  exec_sql(dir.store() + "/tracker.db", "PRAGMA user_version = 4");
   CHECK(tracker::reader::open(dir.store()).run(id).id == id);
 }
 

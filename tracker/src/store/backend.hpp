@@ -23,7 +23,7 @@
 namespace tracker::store {
 
 // The current schema version; migrations 1..current are applied on write-open.
-constexpr int schema_version = 3;
+constexpr int schema_version = 4;
 
 // A run row: what readers see plus what only the writer needs.
 struct run_record : run_info {

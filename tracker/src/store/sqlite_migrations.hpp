@@ -151,6 +151,34 @@ CREATE TABLE production_models (
   classes TEXT NOT NULL
 );
 )sql"},
+    // 4: points in blocks. A row holds consecutive points of one series (in logging order),
+    // encoded (sqlite_backend.cpp, [SECTION] point blocks; docs/store.md): one row and two
+    // index entries per block of up to 512 points instead of per point. The newest, not yet
+    // full block of a series (its head) is rewritten by each commit that adds to it. Every point
+    // keeps an insertion-order number (seq; the old rowid for migrated points), the cursor of
+    // incremental reads; points_seq holds the next one. The old rows are converted by the
+    // backend right after this SQL, in the same transaction, and points_v3 is dropped.
+    {4, R"sql(
+DROP INDEX points_by_step;
+ALTER TABLE points RENAME TO points_v3;
+CREATE TABLE points (
+  seq       INTEGER PRIMARY KEY,
+  sid       INTEGER NOT NULL,
+  n         INTEGER NOT NULL,
+  first_seq INTEGER NOT NULL,
+  min_step  INTEGER NOT NULL,
+  max_step  INTEGER NOT NULL,
+  ordered   INTEGER NOT NULL,
+  data      BLOB NOT NULL
+);
+CREATE INDEX points_by_sid ON points(sid);
+CREATE INDEX points_by_step ON points(sid, ordered, max_step);
+CREATE TABLE points_seq (
+  id   INTEGER PRIMARY KEY CHECK (id = 0),
+  next INTEGER NOT NULL
+);
+INSERT INTO points_seq(id, next) SELECT 0, ifnull(max(rowid), 0) + 1 FROM points_v3;
+)sql"},
 };
 
 }  // namespace tracker::store::sqlite_schema
