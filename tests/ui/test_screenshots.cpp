@@ -410,8 +410,18 @@ TEST_CASE("screenshot: the compare view lists the differing config keys and over
   REQUIRE(j["charts"].size() == 3);
   CHECK(j["charts"][0]["key"] == "val/accuracy");
   for (const auto& c : j["charts"]) CHECK(c["lines"] == 3);
-  // Each run's colour is on the charts.
+  // Beside the charts: the confusion difference of the first two runs (B = cnn-lr3e-3 better
+  // than A = mlp-lr1e-3: a blue diagonal, as in the Confusion tab).
+  REQUIRE(j["heatmaps"].size() == 1);
+  CHECK(j["heatmaps"][0]["title"] == "B - A");
+  REQUIRE(j["heatmaps"][0]["k"] == 10);
   image img = load_png(png);
+  auto d = cell_colours(img, j["heatmaps"][0]);
+  REQUIRE(d.size() == 100);
+  std::size_t blue_diagonal = 0;
+  for (std::size_t i = 0; i < 10; ++i) blue_diagonal += d[i * 10 + i][2] > d[i * 10 + i][0] + 30;
+  CHECK(blue_diagonal >= 8);
+  // Each run's colour is on the charts.
   for (const auto& run : fx.runs) {
     if (run.name != "mlp-lr1e-3" && run.name != "cnn-lr3e-3" && run.name != "mlp-lr1e-2") continue;
     const std::uint32_t colour = fx.color_of(run.id);
@@ -444,6 +454,65 @@ TEST_CASE("screenshot: the histograms view stacks one ridge per logged step") {
       orange += p[0] > 200 && p[1] > 120 && p[1] < 190 && p[2] < 100;
     }
   CHECK(orange > 300);
+}
+
+TEST_CASE("screenshot: the histograms heatmap has one column per step, the weights spreading") {
+  fixture fx;
+  const std::string png = fx.dir.path() + "/hh.png", layout = fx.dir.path() + "/hh.json";
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view",
+               "histograms", "--runs", "cnn-lr1e-3", "--key", "weights/fc1.weight", "--step",
+               "1000", "--histogram-mode", "heatmap"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = read_json(layout);
+  CHECK(j["ridges"] == 0);
+  REQUIRE(j["heatmaps"].size() == 1);
+  auto h = j["heatmaps"][0];
+  CHECK(h["title"] == "histogram");
+  REQUIRE(h["k"] == 10);  // steps 0, 200, ..., 1800
+  image img = load_png(png);
+  const double x0 = h["cells"][0], y0 = h["cells"][1], x1 = h["cells"][2], y1 = h["cells"][3];
+  // Lit pixels (brighter than the empty cells) down the middle of each step's column: the
+  // weights spread as training goes on, so the last column's band is wider than the first's.
+  auto lit = [&](int column) {
+    int x = int(x0 + (x1 - x0) * (column + 0.5) / 10.0), n = 0;
+    for (int y = int(y0) + 1; y < int(y1) - 1; ++y) {
+      const unsigned char* p = img.at(x, y);
+      n += p[0] + p[1] + p[2] > 150;
+    }
+    return n;
+  };
+  CHECK(lit(0) > 5);
+  CHECK(lit(9) > lit(0) + 20);
+  // The chosen step (1000: column 5) is outlined in orange.
+  std::size_t orange = 0;
+  for (int y = int(y0) - 2; y < int(y1) + 2; ++y)
+    for (int x = int(x0 + (x1 - x0) * 0.5) - 2; x < int(x0 + (x1 - x0) * 0.6) + 2; ++x) {
+      const unsigned char* p = img.at(x, y);
+      orange += p[0] > 200 && p[1] > 120 && p[1] < 190 && p[2] < 100;
+    }
+  CHECK(orange > 300);
+}
+
+TEST_CASE("screenshot: the samples grid draws thumbnails in rows and columns") {
+  fixture fx;
+  const std::string png = fx.dir.path() + "/smg.png", layout = fx.dir.path() + "/smg.json";
+  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view",
+               "samples", "--runs", "mlp-lr1e-3", "--samples-mode", "grid"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = read_json(layout);
+  CHECK(j["samples"] == 40);
+  std::set<int> xs, ys;
+  std::size_t pixels = 0;
+  for (const auto& im : j["images"]) {
+    xs.insert(int(double(im["box"][0])));
+    ys.insert(int(double(im["box"][1])));
+    pixels += im["pixels"] == true;
+  }
+  CHECK(pixels >= 20);
+  CHECK(xs.size() >= 5);  // several per line (the list has one image column)
+  CHECK(ys.size() >= 3);
 }
 
 TEST_CASE("screenshot: the parameters view draws one axis per varying key and one line per run") {

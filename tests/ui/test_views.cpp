@@ -331,8 +331,11 @@ TEST_CASE("views: confusion, samples, compare, histograms and parameters draw th
     CHECK(v.active_view() == view);
     if (view == view_id::confusion) CHECK(v.drawn_heatmaps().size() == 3);
     if (view == view_id::samples) CHECK(v.shown_samples() == 40);
-    if (view == view_id::compare)
+    if (view == view_id::compare) {
       CHECK(v.compared_config_keys() == std::vector<std::string>{"model"});
+      REQUIRE(v.drawn_heatmaps().size() == 1);  // the confusion difference of the two runs
+      CHECK(v.drawn_heatmaps()[0].title == "B - A");
+    }
     if (view == view_id::histograms) CHECK(v.drawn_ridges() == 0);  // mlp-lr1e-3 has none
     if (view == view_id::parameters) CHECK(v.drawn_parallel().second == 2);
   }
@@ -369,4 +372,46 @@ TEST_CASE("views: a 1-class and a 100-class matrix, a 10,000-row table of missin
   CHECK(v.drawn_images().size() < 40);  // only the rows on screen
   for (const auto& im : v.drawn_images()) CHECK_FALSE(im.pixels);
   (void)id;
+}
+
+TEST_CASE("views: while the step slider moves, the last matrix stays until the new one is read") {
+  fixture fx;
+  headless_imgui ui;
+  sync_feed feed(store_source::open(fx.dir.store()));
+  feed.pump();
+  app_options opts;
+  opts.store = fx.dir.store();
+  opts.view = view_id::confusion;
+  opts.runs = {"cnn-lr1e-3"};
+  viewer v(feed, opts);
+  for (int i = 0; i < 20 && !v.ready(); ++i) run_frames(ui, v, feed, 1);
+  REQUIRE(v.drawn_heatmaps().size() == 1);
+  CHECK(v.drawn_heatmaps()[0].step == 1999);  // the latest
+  v.confusion().step = 499;
+  ui.frame(v);  // nobody has read step 499 yet: step 1999 is still drawn, not a blank view
+  REQUIRE(v.drawn_heatmaps().size() == 1);
+  CHECK(v.drawn_heatmaps()[0].step == 1999);
+  CHECK_FALSE(v.ready());
+  run_frames(ui, v, feed, 2);  // the feed reads it; the next frame draws it
+  REQUIRE(v.drawn_heatmaps().size() == 1);
+  CHECK(v.drawn_heatmaps()[0].step == 499);
+}
+
+TEST_CASE("views: the histograms heatmap mode draws one column per logged step") {
+  fixture fx;
+  headless_imgui ui;
+  sync_feed feed(store_source::open(fx.dir.store()));
+  feed.pump();
+  app_options opts;
+  opts.store = fx.dir.store();
+  opts.view = view_id::histograms;
+  opts.runs = {"cnn-lr1e-3"};
+  opts.histogram_heatmap = true;
+  viewer v(feed, opts);
+  for (int i = 0; i < 40 && !v.ready(); ++i) run_frames(ui, v, feed, 1);
+  REQUIRE(v.ready());
+  CHECK(v.drawn_ridges() == 0);
+  REQUIRE(v.drawn_heatmaps().size() == 1);
+  CHECK(v.drawn_heatmaps()[0].title == "histogram");
+  CHECK(v.drawn_heatmaps()[0].k == 10);
 }

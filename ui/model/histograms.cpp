@@ -54,6 +54,35 @@ std::pair<double, double> common_range(const std::vector<const metrics::histogra
   return {lo, hi};
 }
 
+std::vector<double> rebin_density(const metrics::histogram& h, double lo, double hi,
+                                  std::size_t rows) {
+  std::vector<double> out(rows, 0.0);
+  if (rows == 0 || !(lo < hi)) return out;
+  const double row_w = (hi - lo) / double(rows);
+  auto row_of = [&](double x) {
+    return std::min(rows - 1, std::size_t(std::max(0.0, std::floor((x - lo) / row_w))));
+  };
+  for (std::size_t i = 0; i < h.counts.size(); ++i) {
+    const double a = std::max(lo, h.edges[i]), b = std::min(hi, h.edges[i + 1]);
+    const double c = double(h.counts[i]);
+    if (c == 0 || b < a) continue;
+    const double w = h.edges[i + 1] - h.edges[i];
+    if (w <= 0) {
+      out[row_of(a)] += c;
+      continue;
+    }
+    for (std::size_t r = row_of(a); r < rows; ++r) {
+      const double r0 = lo + row_w * double(r), r1 = r0 + row_w;
+      if (r0 >= b) break;
+      out[r] += c * (std::min(b, r1) - std::max(a, r0)) / w;
+    }
+  }
+  const double top = *std::max_element(out.begin(), out.end());
+  if (top > 0)
+    for (double& v : out) v /= top;
+  return out;
+}
+
 std::pair<double, double> histogram_moments(const metrics::histogram& h) {
   double n = 0, s = 0, s2 = 0;
   for (std::size_t i = 0; i < h.counts.size(); ++i) {

@@ -1,6 +1,7 @@
 // histograms.hpp — histograms logged over steps (watch's weights/ and gradients/) as the
-// histograms view stacks them (TensorBoard's "offset" mode): which steps to draw, each
-// histogram as a ridge of densities on a common x-range. Pure functions; no ImGui, no store.
+// histograms view draws them: which steps to draw, each histogram as a ridge of densities on a
+// common x-range (TensorBoard's "offset" mode), or re-binned onto common value bins for the
+// heatmap mode (bins x steps). Pure functions; no ImGui, no store.
 #pragma once
 
 #include <tracker/metrics.hpp>
@@ -28,6 +29,13 @@ ridge make_ridge(const metrics::histogram& h);
 
 // The x-range covering every histogram's edges (lo < hi; [0, 1] when there are none).
 std::pair<double, double> common_range(const std::vector<const metrics::histogram*>& hs);
+
+// The heatmap mode: the histogram re-binned onto `rows` equal bins of [lo, hi) (each bin's count
+// spread over the rows it overlaps, in proportion to the overlap; a zero-width bin goes to the
+// row holding it), as densities scaled so the largest row is 1 — each step on its own scale,
+// like the ridges. All zeros for an empty histogram or rows == 0 gives an empty vector.
+std::vector<double> rebin_density(const metrics::histogram& h, double lo, double hi,
+                                  std::size_t rows);
 
 // The mean and standard deviation estimated from the bins (bin centres weighted by counts).
 std::pair<double, double> histogram_moments(const metrics::histogram& h);

@@ -36,17 +36,22 @@ std::string usage() {
          "                  [--runs A,B,...] [--keys K1,K2,...] [--x step|relative|wall]\n"
          "                  [--smoothing W] [--group all|KEY] [--width W --height H]\n"
          "                  [--key K] [--step S] [--normalize none|true|pred]\n"
-         "                  [--diff [--step-b S]]\n"
+         "                  [--diff [--step-b S]] [--histogram-mode offset|heatmap]\n"
+         "                  [--samples-mode list|grid]\n"
          "--store DIR   the store (default: $TRACKER_DIR, else ./tracker-store)\n"
          "--runs        run ids, unique names or 'latest' (default: latest)\n"
          "--keys        only these charts; one key fills the view\n"
          "--smoothing   exponential moving average weight, 0..0.999 (default 0.6)\n"
          "--group G     charts: one mean line per group, G = all or a config key\n"
-         "--key K       confusion / samples: which matrix or table (default: the first)\n"
-         "--step S      confusion / samples: which step (default: the latest)\n"
+         "--key K       confusion / samples / histograms: which matrix, table or histogram\n"
+         "              (default: the first)\n"
+         "--step S      confusion / samples / histograms: which step (default: the latest)\n"
          "--normalize   confusion: none (counts), true (by row: recall), pred (by column)\n"
          "--diff        confusion: B - A of the first two --runs, or of --step and --step-b\n"
          "              when one run is given\n"
+         "--histogram-mode  histograms: offset (ridges over steps, default) or heatmap\n"
+         "              (value bins x steps)\n"
+         "--samples-mode    samples: list (every column, default) or grid (thumbnails)\n"
          "--layout F    with --screenshot: also write the charts' plot rectangles and axis\n"
          "              ranges as JSON (for tests)\n";
 }
@@ -141,6 +146,16 @@ app_options parse_options(const std::vector<std::string>& args) {
                                     "' (expected none|true|pred)");
     } else if (a == "--diff") {
       o.diff = true;
+    } else if (a == "--histogram-mode") {
+      std::string v = value();
+      if (v != "offset" && v != "heatmap")
+        throw std::invalid_argument("unknown --histogram-mode '" + v + "' (expected offset|heatmap)");
+      o.histogram_heatmap = v == "heatmap";
+    } else if (a == "--samples-mode") {
+      std::string v = value();
+      if (v != "list" && v != "grid")
+        throw std::invalid_argument("unknown --samples-mode '" + v + "' (expected list|grid)");
+      o.samples_grid = v == "grid";
     } else if (a == "--width" || a == "--height") {
       double d = to_double(a, value());
       if (d < 320 || d > 8192 || d != static_cast<int>(d))

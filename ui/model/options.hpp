@@ -60,6 +60,8 @@ struct app_options {
   std::optional<std::int64_t> step_b;  // --step-b: the second step of a one-run difference
   std::string normalize = "none";      // --normalize none|true|pred
   bool diff = false;                   // --diff: B - A (first two --runs, or --step/--step-b)
+  bool histogram_heatmap = false;      // --histogram-mode heatmap (else offset ridges)
+  bool samples_grid = false;           // --samples-mode grid (else list)
   int width = 1600;                    // --width / --height
   int height = 1000;
   bool help = false;

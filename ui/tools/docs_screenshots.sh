@@ -24,9 +24,12 @@ shot --screenshot docs/img/ui-confusion-diff.png --view confusion --runs mlp-lr1
 TRACKER_UI_SCREENSHOT_MOUSE=300,330 shot --screenshot docs/img/ui-confusion-hover.png --view confusion \
   --runs mlp-lr1e-3 --normalize true
 TRACKER_UI_SCREENSHOT_MOUSE=45,300 shot --screenshot docs/img/ui-samples.png --view samples --runs cnn-lr1e-3
+shot --screenshot docs/img/ui-samples-grid.png --view samples --runs cnn-lr1e-3 --samples-mode grid
 shot --screenshot docs/img/ui-compare.png --view compare --runs mlp-lr1e-3,cnn-lr3e-3,mlp-lr1e-2 \
   --width 1600 --height 1000
 shot --screenshot docs/img/ui-histograms.png --view histograms --runs cnn-lr1e-3 \
   --key weights/fc1.weight --step 1000
+shot --screenshot docs/img/ui-histograms-heatmap.png --view histograms --runs cnn-lr1e-3 \
+  --key weights/fc1.weight --step 1000 --histogram-mode heatmap
 shot --screenshot docs/img/ui-parameters.png --view parameters --runs "$runs"
 ls -la docs/img/ui-*.png

@@ -2,7 +2,8 @@
 // the first selected, is the baseline): the config diff (differences only by default, values
 // that differ highlighted), the metric summaries (last / best / min / max) with the delta
 // against the baseline coloured by the metric's goal (blue better, red worse), and the main
-// metrics' charts overlaid (the chart widget of the Charts tab).
+// metrics' charts overlaid (the chart widget of the Charts tab), and beside them the confusion
+// difference B - A of the first two runs (the Confusion tab's difference mode).
 #include "views/viewer.hpp"
 
 #include "widgets/theme.hpp"
@@ -170,21 +171,102 @@ void viewer::draw_compare_view() {
       bool all = std::all_of(m.value.begin(), m.value.end(), [](const auto& v) { return bool(v); });
       if (all && keys.size() < 3) keys.push_back(m.key);
     }
+  // The confusion matrix both the baseline and the second run logged (the Confusion tab's key
+  // when both have it, else the first in key order).
+  std::string cm_key;
+  object_wants_.push_back({runs[0]->info.id, "", -1});
+  object_wants_.push_back({runs[1]->info.id, "", -1});
+  const std::vector<object_info>* idx_a = snap_->index_of(runs[0]->info.id);
+  const std::vector<object_info>* idx_b = snap_->index_of(runs[1]->info.id);
+  if (!idx_a || !idx_b) {
+    objects_complete_ = false;
+  } else {
+    std::vector<std::string> kb = object_keys(*idx_b, "confusion_matrix");
+    for (const std::string& k : object_keys(*idx_a, "confusion_matrix"))
+      if (std::find(kb.begin(), kb.end(), k) != kb.end() && (cm_key.empty() || k == cm_.key))
+        cm_key = k;
+  }
+  const bool has_cm = !cm_key.empty();
   std::vector<series_want> wants;
   const ImVec2 rest = ImGui::GetContentRegionAvail();
+  // The confusion difference of the first two runs takes the right of the charts' row when
+  // both logged the same confusion matrix.
+  const float cm_w = has_cm ? std::floor(std::clamp(rest.y * 1.05f, 360.0f, rest.x * 0.4f)) : 0;
+  const float charts_w = has_cm ? rest.x - cm_w - sp : rest.x;
   if (!keys.empty()) {
     const int cols = int(std::min<std::size_t>(keys.size(), 3));
-    const float w = std::floor((rest.x - sp * float(cols - 1)) / float(cols));
+    const float w = std::floor((charts_w - sp * float(cols - 1)) / float(cols));
     const float h = std::max(200.0f, rest.y - 6);
     for (std::size_t i = 0; i < keys.size() && i < 3; ++i) {
       if (i) ImGui::SameLine();
       draw_chart(keys[i], ImVec2(w, h), wants);
     }
+  } else {
+    ImGui::Dummy(ImVec2(charts_w, 1));
+  }
+  if (has_cm) {
+    ImGui::SameLine();
+    draw_compare_confusion(runs[0]->info.id, runs[1]->info.id, cm_key, ImVec2(cm_w, std::max(200.0f, rest.y - 6)));
   }
   if (wants != last_wants_) {
     feed_.want(wants);
     last_wants_ = std::move(wants);
   }
+}
+
+void viewer::draw_compare_confusion(const std::string& run_a, const std::string& run_b,
+                                    const std::string& key, ImVec2 size) {
+  const catalog& cat = *snap_->cat;
+  auto name = [&](const std::string& id) {
+    const run_row* r = cat.find(id);
+    return r && !r->info.name.empty() ? r->info.name : id;
+  };
+  ImGui::BeginChild("cmp_confusion", size, true, ImGuiWindowFlags_NoScrollbar);
+  // A at its latest step, B at the same step or the latest before it (as in the Confusion tab).
+  const std::vector<std::int64_t> steps_a = object_steps(*snap_->index_of(run_a), key);
+  const std::vector<std::int64_t> steps_b = object_steps(*snap_->index_of(run_b), key);
+  const std::int64_t step_a = steps_a.back();
+  const std::int64_t step_b = steps_b[*step_position(steps_b, step_a)];
+  const parsed_cm* pa = confusion_at(run_a, key, step_a);
+  const parsed_cm* pb = confusion_at(run_b, key, step_b);
+  ImGui::Text("%s  B - A", key.c_str());
+  ImGui::SameLine();
+  if (ImGui::SmallButton("open in Confusion")) {
+    cm_.key = key;
+    cm_.diff = true;
+    cm_.diff_steps = false;
+    cm_.run_a = run_a;
+    cm_.run_b = run_b;
+    cm_.step = step_a;
+    set_view(view_id::confusion);
+  }
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("A, B, B - A and per-class changes");
+  ImGui::TextDisabled("A %s @ %lld   B %s @ %lld", name(run_a).c_str(),
+                      static_cast<long long>(step_a), name(run_b).c_str(),
+                      static_cast<long long>(step_b));
+  if (!pa || !pb) {
+    ImGui::TextDisabled("Loading the matrices ...");
+  } else if (!pa->cm || !pb->cm) {
+    ImGui::TextColored(widgets::colors().error, "%s", (pa->cm ? pb : pa)->error.c_str());
+  } else {
+    // Under the heatmap: the cells that grew most (what B broke).
+    const auto worse = biggest_changes(*pa->cm, *pb->cm, 3);
+    const float lines = float(1 + std::max<std::size_t>(worse.size(), 1));
+    const ImVec2 area = ImGui::GetContentRegionAvail();
+    if (draw_cm_difference("cmp_cm_d", *pa->cm, *pb->cm, step_b,
+                           ImVec2(area.x, area.y - lines * ImGui::GetTextLineHeightWithSpacing()),
+                           "blue: better, red: worse")) {
+      ImGui::TextUnformatted("Got worse (A -> B)");
+      if (worse.empty()) ImGui::TextDisabled("none");
+      const auto& labels = pa->cm->labels();
+      for (const cm_change& c : worse)
+        ImGui::TextColored(direction_color(-1), "%s \xe2\x86\x92 %s   %lld \xe2\x86\x92 %lld  (+%lld)",
+                           labels[c.true_index].c_str(), labels[c.predicted_index].c_str(),
+                           static_cast<long long>(c.a), static_cast<long long>(c.b),
+                           static_cast<long long>(c.b - c.a));
+    }
+  }
+  ImGui::EndChild();
 }
 
 }  // namespace tracker::ui

@@ -43,6 +43,34 @@ ImVec4 delta_color(double improvement) {
   return ImVec4(0.6f, 0.62f, 0.66f, 1.0f);
 }
 
+// The tooltip of a hovered cell: its count and shares (one matrix), or A, B and B - A.
+void cell_tooltip(const widgets::heatmap_result& r, const metrics::confusion_matrix& m,
+                  const cm_difference* d, int decimals) {
+  if (!r.hovered) return;
+  const std::size_t k = m.size();
+  std::int64_t row = 0, col = 0;
+  for (std::size_t j = 0; j < k; ++j) row += m.at(r.row, j);
+  for (std::size_t i = 0; i < k; ++i) col += m.at(i, r.col);
+  const std::int64_t c = m.at(r.row, r.col);
+  ImGui::BeginTooltip();
+  ImGui::Text("true %s  \xc2\xb7  predicted %s", m.labels()[r.row].c_str(),
+              m.labels()[r.col].c_str());
+  ImGui::Separator();
+  if (d) {
+    const std::size_t i = r.row * k + r.col;
+    const double better = improvement(r.row, r.col, d->d[i]);
+    ImGui::Text("A %.*f   B %.*f", decimals, d->a[i], decimals, d->b[i]);
+    ImGui::TextColored(delta_color(better), "B - A %+.*f (%s)", decimals, d->d[i],
+                       better > 0 ? "better" : better < 0 ? "worse" : "unchanged");
+  } else {
+    ImGui::Text("%lld samples", static_cast<long long>(c));
+    ImGui::TextDisabled("%.1f%% of true %s, %.1f%% of predicted %s",
+                        row ? 100.0 * double(c) / double(row) : 0.0, m.labels()[r.row].c_str(),
+                        col ? 100.0 * double(c) / double(col) : 0.0, m.labels()[r.col].c_str());
+  }
+  ImGui::EndTooltip();
+}
+
 }  // namespace
 
 const viewer::parsed_cm* viewer::confusion_at(const std::string& run, const std::string& key,
@@ -63,8 +91,10 @@ const viewer::parsed_cm* viewer::confusion_at(const std::string& run, const std:
         p.error = "'" + key + "' is a " + body->record.kind + ", not a confusion_matrix";
       } else {
         std::string why;
-        p.cm = parse_confusion(body->record.body_json, &why);
-        if (!p.cm) p.error = "cannot read '" + key + "': " + why;
+        if (auto cm = parse_confusion(body->record.body_json, &why))
+          p.cm = std::make_shared<const metrics::confusion_matrix>(std::move(*cm));
+        else
+          p.error = "cannot read '" + key + "': " + why;
       }
     }
   }
@@ -147,17 +177,26 @@ void viewer::draw_confusion_view() {
 
   const parsed_cm* pa = confusion_at(cm_.run_a, cm_.key, step_a);
   const parsed_cm* pb = cm_.diff ? confusion_at(run_b, cm_.key, step_b) : nullptr;
-  if (!pa || (cm_.diff && !pb)) {
-    ImGui::TextDisabled("Loading the matrix ...");
-    return;
-  }
   for (const parsed_cm* p : {pa, pb})
     if (p && !p->cm) {
       ImGui::TextColored(tc.error, "%s", p->error.c_str());
       return;
     }
-  const metrics::confusion_matrix& A = *pa->cm;
-  const metrics::confusion_matrix* B = pb ? &*pb->cm : nullptr;
+  // A body not read yet (the slider just moved): keep the last matrix of this run and key on
+  // screen until it arrives, a frame or two later, so a drag never blanks the view.
+  auto hold = [&](const parsed_cm* p, shown_cm& last, const std::string& run,
+                  std::int64_t step) -> const shown_cm* {
+    if (p) last = {run, cm_.key, step, p->cm};
+    return last.cm && last.run == run && last.key == cm_.key ? &last : nullptr;
+  };
+  const shown_cm* sa = hold(pa, cm_shown_a_, cm_.run_a, step_a);
+  const shown_cm* sb = cm_.diff ? hold(pb, cm_shown_b_, run_b, step_b) : nullptr;
+  if (!sa || (cm_.diff && !sb)) {
+    ImGui::TextDisabled("Loading the matrix ...");
+    return;
+  }
+  const metrics::confusion_matrix& A = *sa->cm;
+  const metrics::confusion_matrix* B = sb ? sb->cm.get() : nullptr;
   const bool fractions = cm_.normalize != cm_normalize::none;
   const int decimals = fractions ? 2 : 0;
 
@@ -167,36 +206,10 @@ void viewer::draw_confusion_view() {
   const float main_w = avail.x - side_w - ImGui::GetStyle().ItemSpacing.x;
   ImGui::BeginChild("cm_main", ImVec2(main_w, 0), false, ImGuiWindowFlags_NoScrollbar);
 
-  auto tooltip = [&](const widgets::heatmap_result& r, const metrics::confusion_matrix& m,
-                     const cm_difference* d) {
-    if (!r.hovered) return;
-    const std::size_t k = m.size();
-    std::int64_t row = 0, col = 0;
-    for (std::size_t j = 0; j < k; ++j) row += m.at(r.row, j);
-    for (std::size_t i = 0; i < k; ++i) col += m.at(i, r.col);
-    const std::int64_t c = m.at(r.row, r.col);
-    ImGui::BeginTooltip();
-    ImGui::Text("true %s  \xc2\xb7  predicted %s", m.labels()[r.row].c_str(),
-                m.labels()[r.col].c_str());
-    ImGui::Separator();
-    if (d) {
-      const std::size_t i = r.row * k + r.col;
-      ImGui::Text("A %.*f   B %.*f", decimals, d->a[i], decimals, d->b[i]);
-      ImGui::TextColored(delta_color(improvement(r.row, r.col, d->d[i])), "B - A %+.*f (%s)",
-                         decimals, d->d[i],
-                         improvement(r.row, r.col, d->d[i]) > 0   ? "better"
-                         : improvement(r.row, r.col, d->d[i]) < 0 ? "worse"
-                                                                  : "unchanged");
-    } else {
-      ImGui::Text("%lld samples", static_cast<long long>(c));
-      ImGui::TextDisabled("%.1f%% of true %s, %.1f%% of predicted %s",
-                          row ? 100.0 * double(c) / double(row) : 0.0, m.labels()[r.row].c_str(),
-                          col ? 100.0 * double(c) / double(col) : 0.0, m.labels()[r.col].c_str());
-    }
-    ImGui::EndTooltip();
-  };
-  auto record = [&](const char* title, std::size_t k, const widgets::heatmap_result& r) {
-    heatmaps_.push_back({title, k, r.cells_min.x, r.cells_min.y, r.cells_max.x, r.cells_max.y});
+  auto record = [&](const char* title, std::size_t k, const widgets::heatmap_result& r,
+                    std::int64_t step) {
+    heatmaps_.push_back(
+        {title, k, r.cells_min.x, r.cells_min.y, r.cells_max.x, r.cells_max.y, step});
   };
 
   const ImVec2 area = ImGui::GetContentRegionAvail();
@@ -208,8 +221,8 @@ void viewer::draw_confusion_view() {
     o.max_cell = 96;
     auto r =
         widgets::heatmap("cm", ImVec2(area.x, area.y - 30), A.size(), v, tones(v, fractions), o);
-    record(cm_.key.c_str(), A.size(), r);
-    tooltip(r, A, nullptr);
+    record(cm_.key.c_str(), A.size(), r, sa->step);
+    cell_tooltip(r, A, nullptr, decimals);
     widgets::heatmap_legend(std::min(area.x, 420.0f), false, fractions ? "0" : "0",
                             fractions ? "1" : "max count");
   } else {
@@ -222,8 +235,8 @@ void viewer::draw_confusion_view() {
     // A and B small on the left, B - A large on the right.
     const float small_w = std::floor(area.x * 0.32f);
     const float h = area.y - 30;
-    std::string title_a = "A: " + run_label(cat, cm_.run_a) + " @ " + std::to_string(step_a);
-    std::string title_b = "B: " + run_label(cat, run_b) + " @ " + std::to_string(step_b);
+    std::string title_a = "A: " + run_label(cat, cm_.run_a) + " @ " + std::to_string(sa->step);
+    std::string title_b = "B: " + run_label(cat, run_b) + " @ " + std::to_string(sb->step);
     ImGui::BeginGroup();
     widgets::heatmap_options so;
     so.labels = &A.labels();
@@ -231,33 +244,18 @@ void viewer::draw_confusion_view() {
     so.title = title_a.c_str();
     auto ra = widgets::heatmap("cm_a", ImVec2(small_w, h * 0.5f - 4), A.size(), d.a,
                                tones(d.a, fractions), so);
-    record("A", A.size(), ra);
-    tooltip(ra, A, nullptr);
+    record("A", A.size(), ra, sa->step);
+    cell_tooltip(ra, A, nullptr, decimals);
     so.title = title_b.c_str();
     auto rb = widgets::heatmap("cm_b", ImVec2(small_w, h * 0.5f - 4), B->size(), d.b,
                                tones(d.b, fractions), so);
-    record("B", B->size(), rb);
-    tooltip(rb, *B, nullptr);
+    record("B", B->size(), rb, sb->step);
+    cell_tooltip(rb, *B, nullptr, decimals);
     ImGui::EndGroup();
     ImGui::SameLine();
     ImGui::BeginGroup();
-    double mx = 0;
-    for (double x : d.d) mx = std::max(mx, std::abs(x));
-    std::vector<double> t(d.d.size());
-    for (std::size_t i = 0; i < d.k; ++i)
-      for (std::size_t j = 0; j < d.k; ++j)
-        t[i * d.k + j] = mx > 0 ? improvement(i, j, d.d[i * d.k + j]) / mx : 0;
-    widgets::heatmap_options o;
-    o.labels = &A.labels();
-    o.decimals = decimals;
-    o.signed_text = true;
-    o.diverging = true;
-    o.max_cell = 96;
-    o.title = "B - A   (blue: better, red: worse)";
-    auto r = widgets::heatmap("cm_d", ImVec2(area.x - small_w - 12, h), d.k, d.d, t, o);
-    record("B - A", d.k, r);
-    tooltip(r, *B, &d);
-    widgets::heatmap_legend(std::min(area.x - small_w - 12, 420.0f), true, "worse", "better");
+    draw_cm_difference("cm_d", A, *B, sb->step, ImVec2(area.x - small_w - 12, area.y),
+                       "B - A   (blue: better, red: worse)");
     ImGui::EndGroup();
   }
   ImGui::EndChild();
@@ -265,6 +263,37 @@ void viewer::draw_confusion_view() {
   ImGui::BeginChild("cm_side", ImVec2(0, 0), true);
   draw_confusion_side(A, B);
   ImGui::EndChild();
+}
+
+bool viewer::draw_cm_difference(const char* id, const metrics::confusion_matrix& a,
+                                const metrics::confusion_matrix& b, std::int64_t step_b,
+                                ImVec2 size, const char* title) {
+  cm_difference d = difference(a, b, cm_.normalize);
+  if (!d.ok) {
+    ImGui::TextColored(widgets::colors().error, "Cannot compare: %s.", d.error.c_str());
+    return false;
+  }
+  // Tone: the improvement (more on the diagonal, less off it) scaled to the largest change.
+  double mx = 0;
+  for (double x : d.d) mx = std::max(mx, std::abs(x));
+  std::vector<double> t(d.d.size());
+  for (std::size_t i = 0; i < d.k; ++i)
+    for (std::size_t j = 0; j < d.k; ++j)
+      t[i * d.k + j] = mx > 0 ? improvement(i, j, d.d[i * d.k + j]) / mx : 0;
+  const int decimals = cm_.normalize != cm_normalize::none ? 2 : 0;
+  widgets::heatmap_options o;
+  o.labels = &a.labels();
+  o.decimals = decimals;
+  o.signed_text = true;
+  o.diverging = true;
+  o.max_cell = 96;
+  o.title = title;
+  auto r = widgets::heatmap(id, ImVec2(size.x, size.y - 30), d.k, d.d, t, o);
+  heatmaps_.push_back(
+      {"B - A", d.k, r.cells_min.x, r.cells_min.y, r.cells_max.x, r.cells_max.y, step_b});
+  cell_tooltip(r, b, &d, decimals);
+  widgets::heatmap_legend(std::min(size.x, 420.0f), true, "worse", "better");
+  return true;
 }
 
 void viewer::draw_confusion_toolbar(const std::vector<std::string>& runs,

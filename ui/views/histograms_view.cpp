@@ -1,11 +1,17 @@
 // histograms_view.cpp — the Histograms tab: one histogram key (watch's weights/<param> and
-// gradients/<param>) of one run over its steps, as TensorBoard's "offset" view: one filled
-// ridge per step, oldest at the back (top), newest in front, colour from cool to warm, the
-// step chosen on the slider highlighted with its statistics beside the plot. At most 40 steps
-// are drawn (evenly spread, first and last included): each is one body read.
+// gradients/<param>) of one run over its steps, in one of two modes:
+//   offset   TensorBoard's view: one filled ridge per step, oldest at the back (top), newest
+//            in front, colour from cool to warm; at most 40 steps (evenly spread, first and
+//            last included: each is one body read);
+//   heatmap  value bins x steps: one column per step (at most 120), oldest on the left, each
+//            cell's brightness the density of that value at that step (each step scaled to
+//            its own peak), so a distribution that spreads or shrinks reads as a widening or
+//            narrowing band.
+// The step chosen on the slider is highlighted (orange) with its statistics beside the plot.
 #include "views/viewer.hpp"
 
 #include "model/axis.hpp"
+#include "widgets/heatmap.hpp"
 #include "widgets/theme.hpp"
 
 #include <imgui.h>
@@ -82,8 +88,16 @@ void viewer::draw_histograms_view() {
       pos = std::size_t(p);
     }
   }
+  ImGui::SameLine(0, 20);
+  int mode = hist_heatmap_ ? 1 : 0;
+  ImGui::RadioButton("offset", &mode, 0);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("one ridge per step, newest in front");
+  ImGui::SameLine();
+  ImGui::RadioButton("heatmap", &mode, 1);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("value bins x steps: brightness = density");
+  hist_heatmap_ = mode == 1;
   const std::int64_t chosen = all[pos];
-  std::vector<std::int64_t> steps = spread_steps(all, 40);
+  std::vector<std::int64_t> steps = spread_steps(all, hist_heatmap_ ? 120 : 40);
   if (std::find(steps.begin(), steps.end(), chosen) == steps.end()) {
     steps.push_back(chosen);
     std::sort(steps.begin(), steps.end());
@@ -113,10 +127,13 @@ void viewer::draw_histograms_view() {
   for (auto& [s, h] : hs) ptrs.push_back(h);
   auto [lo, hi] = common_range(ptrs);
 
-  // ---- the ridge plot
   const float side_w = 300;
   ImVec2 avail = ImGui::GetContentRegionAvail();
   ImGui::BeginChild("h_plot", ImVec2(avail.x - side_w - ImGui::GetStyle().ItemSpacing.x, 0), true);
+  if (hist_heatmap_) {
+    draw_histogram_heatmap(hs, chosen, lo, hi);
+  } else {
+  // ---- the ridge plot
   ImDrawList* dl = ImGui::GetWindowDrawList();
   ImVec2 p0 = ImGui::GetCursorScreenPos();
   ImVec2 sz = ImGui::GetContentRegionAvail();
@@ -176,6 +193,7 @@ void viewer::draw_histograms_view() {
   }
   dl->AddText(ImVec2(p0.x + 4, p0.y + 2), tc.text_dim, "step");
   ImGui::Dummy(sz);
+  }
   ImGui::EndChild();
   ImGui::SameLine();
 
@@ -208,6 +226,78 @@ void viewer::draw_histograms_view() {
   ImGui::Spacing();
   ImGui::TextDisabled("%zu of %zu logged steps drawn", hs.size(), all.size());
   ImGui::EndChild();
+}
+
+void viewer::draw_histogram_heatmap(
+    const std::vector<std::pair<std::int64_t, const metrics::histogram*>>& hs, std::int64_t chosen,
+    double lo, double hi) {
+  const auto& tc = widgets::colors();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  const ImVec2 sz = ImGui::GetContentRegionAvail();
+  const float fh = ImGui::GetFontSize();
+  const float left = 70, bottom = fh + 14, right = 10, top = 8;
+  const float px0 = p0.x + left, px1 = p0.x + sz.x - right;
+  const float py0 = p0.y + top, py1 = p0.y + sz.y - bottom;
+  const std::size_t n = hs.size();
+  // Rows: about 4 px each, at most 100 (finer than most logged bins).
+  const std::size_t rows = std::size_t(std::clamp((py1 - py0) / 4.0f, 8.0f, 100.0f));
+  const float col_w = (px1 - px0) / float(n), row_h = (py1 - py0) / float(rows);
+  // Cells share edges: no anti-aliased fill, so no seams.
+  const ImDrawListFlags saved_flags = dl->Flags;
+  dl->Flags &= ~ImDrawListFlags_AntiAliasedFill;
+  dl->AddRectFilled(ImVec2(px0, py0), ImVec2(px1, py1), widgets::heatmap_color(0, false));
+  for (std::size_t c = 0; c < n; ++c) {
+    const std::vector<double> d = rebin_density(*hs[c].second, lo, hi, rows);
+    const float x0 = std::floor(px0 + col_w * float(c)), x1 = std::floor(px0 + col_w * float(c + 1));
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (d[r] <= 0) continue;
+      // Row 0 is the lowest value: drawn at the bottom.
+      const float y1 = std::floor(py1 - row_h * float(r)), y0 = std::floor(py1 - row_h * float(r + 1));
+      dl->AddRectFilled(ImVec2(x0, y0), ImVec2(x1, y1), widgets::heatmap_color(d[r], false));
+    }
+  }
+  dl->Flags = saved_flags;
+  heatmaps_.push_back({"histogram", n, px0, py0, px1, py1, chosen});
+  // The chosen step: an orange outline around its column.
+  const ImU32 orange = IM_COL32(255, 160, 60, 255);
+  for (std::size_t c = 0; c < n; ++c)
+    if (hs[c].first == chosen)
+      dl->AddRect(ImVec2(std::floor(px0 + col_w * float(c)) - 1, py0 - 1),
+                  ImVec2(std::floor(px0 + col_w * float(c + 1)) + 1, py1 + 1), orange, 0, 0, 2.0f);
+  // y-axis: values (1-2-5 ticks); x-axis: the steps, a label every ~90 px (and the chosen one).
+  axis_ticks ticks = nice_ticks(lo, hi, std::max(3, int((py1 - py0) / 60)));
+  for (double v : ticks.values) {
+    const float yp = py1 - float((v - lo) / (hi - lo)) * (py1 - py0);
+    std::string label = format_tick(v, ticks.step, x_axis::step, false);
+    ImVec2 ts = ImGui::CalcTextSize(label.c_str());
+    dl->AddLine(ImVec2(px0 - 6, yp), ImVec2(px0 - 2, yp), tc.text_dim);
+    dl->AddText(ImVec2(px0 - 8 - ts.x, yp - ts.y * 0.5f), tc.text_dim, label.c_str());
+  }
+  const std::size_t every = std::max<std::size_t>(1, std::size_t(90.0f / std::max(col_w, 1.0f)));
+  for (std::size_t c = 0; c < n; ++c) {
+    const bool is_chosen = hs[c].first == chosen;
+    if (!is_chosen && c % every != 0) continue;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(hs[c].first));
+    ImVec2 ts = ImGui::CalcTextSize(buf);
+    const float xc = px0 + col_w * (float(c) + 0.5f);
+    dl->AddText(ImVec2(std::clamp(xc - ts.x * 0.5f, px0 - 20, px1 - ts.x), py1 + 7),
+                is_chosen ? orange : tc.text_dim, buf);
+  }
+  dl->AddText(ImVec2(p0.x + 4, p0.y + 2), tc.text_dim, "value");
+  ImGui::Dummy(sz);
+  // Hover: the step and the value range under the pointer, and its share of that step's peak.
+  const ImVec2 m = ImGui::GetIO().MousePos;
+  if (ImGui::IsItemHovered() && m.x >= px0 && m.x < px1 && m.y >= py0 && m.y < py1) {
+    const std::size_t c = std::min(n - 1, std::size_t((m.x - px0) / col_w));
+    const std::size_t r = std::min(rows - 1, std::size_t((py1 - m.y) / row_h));
+    const double v0 = lo + (hi - lo) * double(r) / double(rows);
+    const double v1 = lo + (hi - lo) * double(r + 1) / double(rows);
+    ImGui::SetTooltip("step %lld\nvalues %.4g .. %.4g\ndensity %.0f%% of this step's peak",
+                      static_cast<long long>(hs[c].first), v0, v1,
+                      100.0 * rebin_density(*hs[c].second, lo, hi, rows)[r]);
+  }
 }
 
 }  // namespace tracker::ui

@@ -240,7 +240,7 @@ void viewer::draw_samples_view() {
     // Thumbnails with "true / predicted / loss" under each, as many per line as fit.
     ImGui::BeginChild("sm_grid", ImVec2(0, 0), false);
     const float fh = ImGui::GetTextLineHeight();
-    const float cell_w = std::max(thumb, 110.0f) + 10;
+    const float cell_w = std::max(thumb, 140.0f) + 10;  // room for "T-shirt/top  2.568"
     const float cell_h = thumb + 2 * fh + 16;
     const int per_line = std::max(1, int(ImGui::GetContentRegionAvail().x / cell_w));
     const int lines = int((sm_rows_.size() + std::size_t(per_line) - 1) / std::size_t(per_line));

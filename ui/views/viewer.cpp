@@ -34,6 +34,8 @@ viewer::viewer(data_feed& feed, const app_options& opts)
   hist_step_ = opts.step;
   sm_.key = opts.key;
   sm_.step = opts.step;
+  sm_.grid = opts.samples_grid;
+  hist_heatmap_ = opts.histogram_heatmap;
   cm_.step = opts.step;
   cm_.step_b = opts.step_b;
   cm_.diff = opts.diff;

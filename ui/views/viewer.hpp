@@ -89,9 +89,10 @@ class viewer {
   };
   const std::vector<drawn_chart>& drawn_charts() const { return drawn_; }
   struct drawn_heatmap {
-    std::string title;  // "A", "B", "B - A" or the key
-    std::size_t k = 0;
+    std::string title;  // "A", "B", "B - A" or the key; "histogram" for the histograms heatmap
+    std::size_t k = 0;  // classes (k x k cells); for "histogram": steps (columns)
     float x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // the cells' rectangle in window pixels
+    std::int64_t step = -1;                // the step of the matrix drawn (B's for "B - A")
   };
   const std::vector<drawn_heatmap>& drawn_heatmaps() const { return heatmaps_; }
   std::size_t drawn_ridges() const { return ridges_drawn_; }
@@ -140,10 +141,20 @@ class viewer {
                               const std::vector<std::int64_t>& steps_a,
                               const std::vector<std::int64_t>& steps_b);
   void draw_confusion_side(const metrics::confusion_matrix& a, const metrics::confusion_matrix* b);
+  // B - A as the diverging heatmap (blue better, red worse) with its tooltip and legend, in
+  // `size`; the Confusion tab's difference mode and the Compare tab draw it. False (after
+  // saying why) when the matrices cannot be compared (different labels).
+  bool draw_cm_difference(const char* id, const metrics::confusion_matrix& a,
+                          const metrics::confusion_matrix& b, std::int64_t step_b, ImVec2 size,
+                          const char* title);
   // compare_view.cpp
   void draw_compare_view();
+  void draw_compare_confusion(const std::string& run_a, const std::string& run_b,
+                              const std::string& key, ImVec2 size);
   // histograms_view.cpp
   void draw_histograms_view();
+  void draw_histogram_heatmap(const std::vector<std::pair<std::int64_t, const metrics::histogram*>>& hs,
+                              std::int64_t chosen, double lo, double hi);
   // parameters_view.cpp
   void draw_parameters_view();
   // samples_view.cpp
@@ -224,14 +235,23 @@ class viewer {
   std::size_t ridges_drawn_ = 0;
   struct parsed_cm {
     std::shared_ptr<const object_body> source;
-    std::optional<metrics::confusion_matrix> cm;
+    std::shared_ptr<const metrics::confusion_matrix> cm;
     std::string error;
   };
-  std::map<object_id, parsed_cm> parsed_;                     // parse each body once
+  std::map<object_id, parsed_cm> parsed_;  // parse each body once
+  // The last matrices drawn (A, and B of a difference): while the slider's new step is being
+  // read (a frame or two), these stay on screen, so the view never blanks during a drag.
+  struct shown_cm {
+    std::string run, key;
+    std::int64_t step = -1;
+    std::shared_ptr<const metrics::confusion_matrix> cm;
+  };
+  shown_cm cm_shown_a_, cm_shown_b_;
   std::map<std::string, std::pair<double, double>> brushes_;  // parameters: axis -> 0..1 range
   std::size_t pc_axes_drawn_ = 0, pc_lines_drawn_ = 0;
   std::string hist_key_;  // histograms: the key shown (empty: the first)
   std::optional<std::int64_t> hist_step_;
+  bool hist_heatmap_ = false;  // value bins x steps (else offset ridges)
   struct parsed_hist {
     std::shared_ptr<const object_body> source;
     std::optional<metrics::histogram> h;
