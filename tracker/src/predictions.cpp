@@ -6,6 +6,7 @@
 #include <tracker/metrics.hpp>
 #include <tracker/tracker.hpp>
 
+#include "base64.hpp"
 #include "error_report.hpp"
 
 #include <algorithm>
@@ -23,64 +24,10 @@ namespace {
   throw tracker::error(error_code::invalid_argument, message);
 }
 
-// ---- base64 (RFC 4648 alphabet, '=' padding) ---------------------------------------------------
-
-constexpr char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string base64_encode(const std::vector<std::uint8_t>& in) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    const std::uint32_t v =
-        (std::uint32_t(in[i]) << 16) | (std::uint32_t(in[i + 1]) << 8) | in[i + 2];
-    out += b64_alphabet[(v >> 18) & 63];
-    out += b64_alphabet[(v >> 12) & 63];
-    out += b64_alphabet[(v >> 6) & 63];
-    out += b64_alphabet[v & 63];
-  }
-  if (const std::size_t rest = in.size() - i; rest > 0) {
-    std::uint32_t v = std::uint32_t(in[i]) << 16;
-    if (rest == 2) v |= std::uint32_t(in[i + 1]) << 8;
-    out += b64_alphabet[(v >> 18) & 63];
-    out += b64_alphabet[(v >> 12) & 63];
-    out += rest == 2 ? b64_alphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 std::vector<std::uint8_t> base64_decode(const std::string& in, const std::string& what) {
-  static const auto table = [] {
-    std::array<std::int8_t, 256> t{};
-    t.fill(-1);
-    for (int i = 0; i < 64; ++i)
-      t[static_cast<unsigned char>(b64_alphabet[i])] = static_cast<std::int8_t>(i);
-    return t;
-  }();
-  if (in.size() % 4 != 0) invalid("predictions body: \"" + what + "\" is not base64 (length)");
-  std::vector<std::uint8_t> out;
-  out.reserve(in.size() / 4 * 3);
-  for (std::size_t i = 0; i < in.size(); i += 4) {
-    int v[4];
-    int pad = 0;
-    for (int j = 0; j < 4; ++j) {
-      const char c = in[i + j];
-      if (c == '=' && i + 4 == in.size() && j >= 2) {
-        v[j] = 0;
-        ++pad;
-        continue;
-      }
-      v[j] = table[static_cast<unsigned char>(c)];
-      if (v[j] < 0 || pad > 0) invalid("predictions body: \"" + what + "\" is not base64");
-    }
-    const std::uint32_t w = (std::uint32_t(v[0]) << 18) | (std::uint32_t(v[1]) << 12) |
-                            (std::uint32_t(v[2]) << 6) | std::uint32_t(v[3]);
-    out.push_back(static_cast<std::uint8_t>(w >> 16));
-    if (pad < 2) out.push_back(static_cast<std::uint8_t>(w >> 8));
-    if (pad < 1) out.push_back(static_cast<std::uint8_t>(w));
-  }
-  return out;
+  auto out = detail::base64_decode(in);
+  if (!out) invalid("predictions body: \"" + what + "\" is not base64");
+  return std::move(*out);
 }
 
 // ---- bfloat16: the upper 16 bits of a float32, rounded to nearest even --------------------------
@@ -185,15 +132,15 @@ nlohmann::json predictions::to_json() const {
                          {"labels", labels_},
                          {"count", n},
                          {"label_type", label_bytes == 1 ? "uint8" : "uint16"},
-                         {"true_label", base64_encode(t)},
-                         {"predicted_label", base64_encode(p)}};
+                         {"true_label", detail::base64_encode(t)},
+                         {"predicted_label", detail::base64_encode(p)}};
   if (has_loss()) {
     body["loss_type"] = "bfloat16";
-    body["loss"] = base64_encode(l);
+    body["loss"] = detail::base64_encode(l);
   }
   if (!positional) {
     body["index_type"] = "uint32";
-    body["index"] = base64_encode(ix);
+    body["index"] = detail::base64_encode(ix);
   }
   return body;
 }

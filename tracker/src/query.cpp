@@ -5,6 +5,7 @@
 #include <tracker/query.hpp>
 
 #include "aggregate.hpp"
+#include "run_ref.hpp"
 #include "store/backend.hpp"
 #include "system_info.hpp"
 #include "validate.hpp"
@@ -200,27 +201,7 @@ std::vector<run_info> reader::runs(const run_filter& filter) const {
 }
 
 run_info reader::run(const std::string& ref) const {
-  std::optional<store::run_record> found;
-  if (ref == "latest") {
-    found = backend_->latest_run();
-  } else {
-    found = backend_->find_run(ref);
-    if (found && found->deleted) found.reset();
-    if (!found) {
-      auto named = backend_->find_runs_by_name(ref);
-      if (named.size() > 1) {
-        std::string ids;
-        for (auto& r : named) ids += (ids.empty() ? "" : ", ") + r.id;
-        throw error(error_code::run_ambiguous, "run name \"" + ref + "\" matches " + std::to_string(named.size()) +
-                                                   " runs (" + ids + "); use the id");
-      }
-      if (!named.empty()) found = std::move(named.front());
-    }
-  }
-  if (!found)
-    throw error(error_code::run_not_found, ref == "latest" ? "store " + dir_ + " has no runs"
-                                                           : "no run with id or name \"" + ref + "\" in " + dir_);
-  store::run_record& r = *found;
+  store::run_record r = detail::resolve_run(*backend_, ref, dir_);
   resolve_effective_status(r, detail::host_name(), detail::now_seconds());
   r.tags = backend_->tags(r.rid);
   r.config_json = config_json(*backend_, r.rid);
@@ -506,5 +487,32 @@ std::size_t gc(const std::string& store_dir, std::chrono::milliseconds lock_time
   }
   return purged.size();
 }
+
+namespace detail {
+// See run_ref.hpp.
+store::run_record resolve_run(store::backend& b, const std::string& ref, const std::string& dir) {
+  std::optional<store::run_record> found;
+  if (ref == "latest") {
+    found = b.latest_run();
+  } else {
+    found = b.find_run(ref);
+    if (found && found->deleted) found.reset();
+    if (!found) {
+      auto named = b.find_runs_by_name(ref);
+      if (named.size() > 1) {
+        std::string ids;
+        for (auto& r : named) ids += (ids.empty() ? "" : ", ") + r.id;
+        throw error(error_code::run_ambiguous, "run name \"" + ref + "\" matches " + std::to_string(named.size()) +
+                                                   " runs (" + ids + "); use the id");
+      }
+      if (!named.empty()) found = std::move(named.front());
+    }
+  }
+  if (!found)
+    throw error(error_code::run_not_found, ref == "latest" ? "store " + dir + " has no runs"
+                                                           : "no run with id or name \"" + ref + "\" in " + dir);
+  return std::move(*found);
+}
+}  // namespace detail
 
 }  // namespace tracker

@@ -25,6 +25,9 @@ namespace tracker {
 namespace store {
 class backend;  // internal storage interface (SQLite today, PostgreSQL later)
 }
+namespace detail {
+struct reader_access;  // lets other read modules of the library (production) share the connection
+}
 
 // A condition on a run: "config.lr=0.001", "val/acc>=0.85", "train/loss.min<0.3".
 // ops: = != < <= > >=. For config, the value compares as a number when both sides are numbers,
@@ -139,6 +142,7 @@ class reader {
   snapshot begin_snapshot() const;
 
  private:
+  friend struct detail::reader_access;
   explicit reader(std::unique_ptr<store::backend> backend, std::string dir);
   std::unique_ptr<store::backend> backend_;
   std::string dir_;

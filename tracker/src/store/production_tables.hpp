@@ -53,6 +53,8 @@ class production_tables {
   // Inserts inside the caller's write transaction; rows whose (rid, kind, id) is already
   // stored are skipped. Returns how many were new.
   virtual std::size_t insert_records(const std::vector<production_row>& rows) = 0;
+  // Deletes every record of one model and kind (a reference set being replaced).
+  virtual void delete_records(std::int64_t rid, int kind) = 0;
   // Identical feedback (same id, model, label, flag, reason) is stored once. Returns new rows.
   virtual std::size_t insert_feedback(const std::vector<feedback_row>& rows) = 0;
   // Records of one model and kind with time in [since, until], oldest first (time, then

@@ -35,6 +35,10 @@ class sqlite_production final : public production_tables {
     return added;
   }
 
+  void delete_records(std::int64_t rid, int kind) override {
+    statements_.get("DELETE FROM production_records WHERE rid = ?1 AND kind = ?2").reset().bind(1, rid).bind(2, kind).run();
+  }
+
   std::size_t insert_feedback(const std::vector<feedback_row>& rows) override {
     auto& s = statements_.get(
         "INSERT OR IGNORE INTO production_feedback(id, rid, time, label, flag, reason)"

@@ -1,0 +1,395 @@
+// production_store.cpp — production::store (writing, with group commit) and production::read.
+//
+// Group commit: a write validates and encodes its records on the caller's thread, then queues
+// them. The first waiting thread that finds no commit in progress becomes the leader: it takes
+// every queued write, stores them in one transaction and wakes their threads. Under many
+// concurrent small requests (the HTTP server) this turns N commits into one, the same lever as
+// the training writer's commit interval, without making a lone request wait for a timer.
+#include <tracker/production.hpp>
+#include <tracker/query.hpp>
+
+#include "reader_access.hpp"
+#include "run_ref.hpp"
+#include "store/backend.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <unistd.h>
+
+namespace tracker::production {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// ---- encoding records as rows --------------------------------------------------------------------
+
+std::string features_json(const record& r) {
+  json j = json::object();
+  for (const auto& [name, value] : r.features) {
+    if (const double* d = std::get_if<double>(&value))
+      j[name] = std::isnan(*d) ? json(nullptr) : json(*d);
+    else
+      j[name] = std::get<std::string>(value);
+  }
+  return j.dump();
+}
+
+std::string tags_json(const record& r) {
+  if (r.tags.empty()) return {};
+  json j = json::object();
+  for (const auto& [k, v] : r.tags) j[k] = v;
+  return j.dump();
+}
+
+// A file name for a record id: safe characters kept, others hex-escaped; a long id is cut and
+// made unique with a hash (file names are limited to 255 bytes).
+std::string file_name_for(const std::string& id) {
+  std::string out;
+  for (unsigned char c : id) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+      out += static_cast<char>(c);
+    } else {
+      const char* hex = "0123456789abcdef";
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  if (out.size() > 150 || out.front() == '.') {
+    std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+    for (unsigned char c : id) h = (h ^ c) * 1099511628211ull;
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    out = out.substr(0, std::min<std::size_t>(out.size(), 100)) + "-" + buf;
+    if (out.front() == '.') out.front() = '%';
+  }
+  return out + ".png";
+}
+
+// Writes bytes to path atomically (a reader never sees half a file). Throws io_error.
+void write_file(const fs::path& path, const std::string& bytes) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) throw error(error_code::io_error, "cannot create " + path.parent_path().string() + ": " + ec.message());
+  const fs::path tmp = path.string() + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw error(error_code::io_error, "cannot write " + tmp.string());
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) throw error(error_code::io_error, "cannot write " + path.string() + ": " + ec.message());
+}
+
+std::vector<std::string> classes_from_json(const std::string& text) {
+  std::vector<std::string> out;
+  json j = json::parse(text, nullptr, false);
+  if (j.is_array())
+    for (const auto& v : j)
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+// The classes of a model: recorded with its reference set, else the labels of the run's latest
+// confusion matrix (what the training integration logs at every validation pass).
+std::vector<std::string> model_classes(tracker::store::backend& b, std::int64_t rid) {
+  if (auto recorded = b.production().model_classes(rid)) return classes_from_json(*recorded);
+  auto infos = b.list_objects(rid, "", "confusion_matrix");
+  if (infos.empty()) return {};
+  const auto& newest = *std::max_element(infos.begin(), infos.end(), [](const auto& a, const auto& b) {
+    return a.step < b.step;
+  });
+  auto body = b.find_object(rid, newest.key, newest.step);
+  if (!body) return {};
+  json j = json::parse(body->body_json, nullptr, false);
+  std::vector<std::string> out;
+  if (j.is_object() && j.contains("labels") && j["labels"].is_array())
+    for (const auto& v : j["labels"])
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+model_info to_model_info(tracker::store::backend& b, const tracker::store::run_record& r) {
+  return model_info{r.id, r.name, model_classes(b, r.rid)};
+}
+
+}  // namespace
+
+// ---- store ---------------------------------------------------------------------------------------
+
+struct store::impl {
+  std::string location;
+  std::unique_ptr<tracker::store::backend> backend;  // guarded by db_mutex
+
+  std::mutex db_mutex;
+
+  // A write waiting for the leader to commit it.
+  struct pending {
+    std::vector<tracker::store::production_row> rows;
+    std::vector<tracker::store::feedback_row> feedback;
+    std::int64_t replace_references_of = 0;  // a rid: delete its reference records first
+    write_result result;
+    std::exception_ptr failure;
+    bool done = false;
+  };
+  std::mutex queue_mutex;
+  std::condition_variable committed;
+  std::deque<pending*> queue;
+  bool leader_active = false;
+
+  write_result write(const model_info& model, record_kind kind, std::vector<record> records, bool replace);
+
+  std::int64_t rid_of(const std::string& run_id) {
+    auto r = backend->find_run(run_id);
+    if (!r) throw error(error_code::run_not_found, "no run with id \"" + run_id + "\" in " + location);
+    return r->rid;
+  }
+
+  // Queues p and returns once it is committed (or failed); see the file comment.
+  void submit(pending& p) {
+    std::unique_lock lock(queue_mutex);
+    queue.push_back(&p);
+    while (!p.done) {
+      if (leader_active) {
+        committed.wait(lock);
+        continue;
+      }
+      leader_active = true;
+      std::vector<pending*> batch(queue.begin(), queue.end());
+      queue.clear();
+      lock.unlock();
+      commit_batch(batch);
+      lock.lock();
+      for (pending* q : batch) q->done = true;
+      leader_active = false;
+      committed.notify_all();
+    }
+    if (p.failure) std::rethrow_exception(p.failure);
+  }
+
+  void commit_batch(const std::vector<pending*>& batch) {
+    std::lock_guard db(db_mutex);
+    try {
+      tracker::store::write_transaction tx(*backend);
+      for (pending* p : batch) {
+        p->result = {};
+        if (p->replace_references_of)
+          backend->production().delete_records(p->replace_references_of, static_cast<int>(record_kind::reference));
+        if (!p->rows.empty()) p->result.accepted = backend->production().insert_records(p->rows);
+        if (!p->feedback.empty()) p->result.accepted += backend->production().insert_feedback(p->feedback);
+        p->result.duplicates = p->rows.size() + p->feedback.size() - p->result.accepted;
+      }
+      tx.commit();
+    } catch (...) {
+      for (pending* p : batch) p->failure = std::current_exception();
+    }
+  }
+};
+
+store::store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+store::store(store&&) noexcept = default;
+store& store::operator=(store&&) noexcept = default;
+store::~store() = default;
+
+store store::open(const std::string& location, std::chrono::milliseconds lock_timeout) {
+  auto p = std::make_unique<impl>();
+  p->location = location;
+  p->backend = tracker::store::open(location, tracker::store::access::read_write, lock_timeout);
+  return store(std::move(p));
+}
+
+const std::string& store::location() const { return impl_->location; }
+
+model_info store::model(const std::string& ref) {
+  std::lock_guard db(impl_->db_mutex);
+  return to_model_info(*impl_->backend, detail::resolve_run(*impl_->backend, ref, impl_->location));
+}
+
+void store::set_classes(const std::string& run_id, const std::vector<std::string>& classes) {
+  if (classes.empty() || classes.size() > limits::max_classes)
+    throw error(error_code::invalid_argument, "set_classes: a model has 1 to " + std::to_string(limits::max_classes) + " classes");
+  for (std::size_t i = 0; i < classes.size(); ++i) {
+    if (classes[i].empty() || classes[i].size() > limits::max_name_bytes)
+      throw error(error_code::invalid_argument, "set_classes: class " + std::to_string(i) + " is empty or too long");
+    if (std::find(classes.begin(), classes.begin() + static_cast<std::ptrdiff_t>(i), classes[i]) !=
+        classes.begin() + static_cast<std::ptrdiff_t>(i))
+      throw error(error_code::invalid_argument, "set_classes: class '" + classes[i] + "' appears twice");
+  }
+  std::lock_guard db(impl_->db_mutex);
+  const std::int64_t rid = impl_->rid_of(run_id);
+  tracker::store::write_transaction tx(*impl_->backend);
+  impl_->backend->production().set_model_classes(rid, json(classes).dump());
+  tx.commit();
+}
+
+write_result store::write(const model_info& model, record_kind kind, std::vector<record> records) {
+  return impl_->write(model, kind, std::move(records), false);
+}
+
+write_result store::replace_reference(const model_info& model, std::vector<record> records) {
+  return impl_->write(model, record_kind::reference, std::move(records), true);
+}
+
+write_result store::impl::write(const model_info& model, record_kind kind, std::vector<record> records, bool replace) {
+  for (std::size_t i = 0; i < records.size(); ++i) validate(records[i], kind, model, i);
+  std::int64_t rid;
+  {
+    std::lock_guard db(db_mutex);
+    rid = rid_of(model.run_id);
+  }
+  impl::pending p;
+  p.rows.reserve(records.size());
+  const fs::path media = fs::path(location) / "media";
+  for (record& r : records) {
+    tracker::store::production_row row;
+    row.rid = rid;
+    row.kind = static_cast<int>(kind);
+    row.time = r.time;
+    row.predicted = std::move(r.predicted);
+    row.confidence = r.confidence;
+    if (!r.probabilities.empty()) row.probabilities_json = json(r.probabilities).dump();
+    row.latency_ms = r.latency_ms;
+    row.label = std::move(r.label);
+    row.features_json = features_json(r);
+    row.tags_json = tags_json(r);
+    if (!r.image_png.empty()) {
+      // Under media/<run id>/ so gc removes it with the run. Written before the commit: a
+      // failed commit leaves an unreferenced file, never a row pointing at nothing.
+      const std::string rel = "media/" + model.run_id + "/production/" + to_string(kind) + "/" + file_name_for(r.id);
+      write_file(fs::path(location) / rel, r.image_png);
+      row.image = rel;
+    }
+    row.id = std::move(r.id);
+    p.rows.push_back(std::move(row));
+  }
+  if (replace) p.replace_references_of = rid;
+  if (p.rows.empty() && !replace) return {};
+  submit(p);
+  return p.result;
+}
+
+write_result store::write_feedback(std::vector<feedback> items, const model_info* model) {
+  for (std::size_t i = 0; i < items.size(); ++i) validate(items[i], model, i);
+  std::int64_t rid = 0;
+  if (model) {
+    std::lock_guard db(impl_->db_mutex);
+    rid = impl_->rid_of(model->run_id);
+  }
+  impl::pending p;
+  p.feedback.reserve(items.size());
+  for (feedback& f : items)
+    p.feedback.push_back({std::move(f.id), rid, f.time, std::move(f.label), std::move(f.flag), std::move(f.reason)});
+  if (p.feedback.empty()) return {};
+  impl_->submit(p);
+  return p.result;
+}
+
+// ---- reading -------------------------------------------------------------------------------------
+
+namespace {
+
+std::string number_text(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::string();
+}
+
+}  // namespace
+
+model_info read_model(const reader& from, const std::string& run_ref) {
+  tracker::store::backend& b = detail::reader_access::backend(from);
+  return to_model_info(b, detail::resolve_run(b, run_ref, from.store_dir()));
+}
+
+dataset read(const reader& from, const std::string& run_ref, record_kind kind, const window& w) {
+  tracker::store::backend& b = detail::reader_access::backend(from);
+  const tracker::store::run_record run = detail::resolve_run(b, run_ref, from.store_dir());
+  dataset d;
+  d.model = to_model_info(b, run);
+  d.kind = kind;
+  const double since = w.since.value_or(-std::numeric_limits<double>::infinity());
+  const double until = w.until.value_or(std::numeric_limits<double>::infinity());
+  auto rows = b.production().read_records(run.rid, static_cast<int>(kind), since, until, w.last);
+
+  const std::size_t n = rows.size();
+  d.ids.reserve(n);
+  d.times.reserve(n);
+  d.predicted.reserve(n);
+  d.confidence.reserve(n);
+  d.latency_ms.reserve(n);
+  d.label.reserve(n);
+  d.flag.reserve(n);
+  d.reason.reserve(n);
+  d.image.reserve(n);
+
+  // Features: parsed row by row into per-name columns holding both forms; a column is
+  // categorical as soon as one present value is a string.
+  struct building {
+    std::vector<double> numbers;
+    std::vector<std::string> texts;
+    bool numeric = true;
+  };
+  std::map<std::string, building> columns;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& j = rows[i];
+    d.ids.push_back(std::move(j.row.id));
+    d.times.push_back(j.row.time);
+    d.predicted.push_back(std::move(j.row.predicted));
+    d.confidence.push_back(j.row.confidence.value_or(std::nan("")));
+    d.latency_ms.push_back(j.row.latency_ms.value_or(std::nan("")));
+    d.label.push_back(!j.feedback_label.empty() ? std::move(j.feedback_label) : std::move(j.row.label));
+    d.flag.push_back(std::move(j.flag));
+    d.reason.push_back(std::move(j.reason));
+    d.image.push_back(std::move(j.row.image));
+    json f = json::parse(j.row.features_json, nullptr, false);
+    if (!f.is_object()) continue;
+    for (const auto& [name, value] : f.items()) {
+      building& c = columns[name];
+      if (c.numbers.size() < i) {  // a column first seen at row i: earlier rows are missing
+        c.numbers.resize(i, std::nan(""));
+        c.texts.resize(i);
+      }
+      if (value.is_number()) {
+        c.numbers.push_back(value.get<double>());
+        c.texts.push_back(number_text(value.get<double>()));
+      } else if (value.is_string()) {
+        c.numbers.push_back(std::nan(""));
+        c.texts.push_back(value.get<std::string>());
+        c.numeric = false;
+      } else {
+        c.numbers.push_back(std::nan(""));
+        c.texts.emplace_back();
+      }
+    }
+    for (auto& [name, c] : columns)  // a column this row did not have: missing
+      if (c.numbers.size() == i) {
+        c.numbers.push_back(std::nan(""));
+        c.texts.emplace_back();
+      }
+  }
+  for (auto& [name, c] : columns) {
+    feature_column col;
+    col.name = name;
+    col.numeric = c.numeric;
+    if (c.numeric)
+      col.numbers = std::move(c.numbers);
+    else
+      col.categories = std::move(c.texts);
+    d.features.push_back(std::move(col));
+  }
+  return d;
+}
+
+}  // namespace tracker::production
