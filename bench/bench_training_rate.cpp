@@ -8,13 +8,16 @@
 //      (interned keys), then finish().
 // The cost is (process CPU of 2 - process CPU of 1) / wall time of 2: the share of one core
 // that tracking takes (the writer thread, its commits, and the caller's log() calls). CPU is
-// getrusage(RUSAGE_SELF) user+system. The store is a fresh directory under /tmp.
+// getrusage(RUSAGE_SELF) user+system. The store is a fresh directory under /tmp. With --reps R
+// the two phases alternate R times on one run (steps continue), and the median cost is
+// reported: on a shared machine one pair can be off by a neighbour's burst.
 //
-//   bench_training_rate [--seconds D] [--store DIR]
+//   bench_training_rate [--seconds D] [--reps R] [--store DIR]
 #include <tracker/tracker.hpp>
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -22,6 +25,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -40,12 +44,12 @@ struct phase_result {
 
 // The paced loop: 1,000 steps per second, 10 values per step.
 template <class Log>
-phase_result paced_loop(double seconds, Log log) {
+phase_result paced_loop(double seconds, Log log, long first_step = 0) {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
   const double cpu0 = cpu_seconds();
   auto next = start;
-  long step = 0;
+  long step = first_step;
   double sink = 0;
   while (clock::now() - start < std::chrono::duration<double>(seconds)) {
     double values[10];
@@ -59,7 +63,7 @@ phase_result paced_loop(double seconds, Log log) {
   phase_result r;
   r.cpu = cpu_seconds() - cpu0;
   r.wall = std::chrono::duration<double>(clock::now() - start).count();
-  r.steps = step;
+  r.steps = step - first_step;
   if (sink == 12345.678) std::puts("");  // keep the values alive
   return r;
 }
@@ -68,13 +72,15 @@ phase_result paced_loop(double seconds, Log log) {
 
 int main(int argc, char** argv) {
   double seconds = 10;
+  int reps = 1;
   std::string store;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
+    else if (a == "--reps" && i + 1 < argc) reps = std::max(1, std::atoi(argv[++i]));
     else if (a == "--store" && i + 1 < argc) store = argv[++i];
     else {
-      std::fprintf(stderr, "usage: bench_training_rate [--seconds D] [--store DIR]\n");
+      std::fprintf(stderr, "usage: bench_training_rate [--seconds D] [--reps R] [--store DIR]\n");
       return 2;
     }
   }
@@ -85,8 +91,6 @@ int main(int argc, char** argv) {
     store = std::string(tmpl) + "/store";
   }
 
-  phase_result base = paced_loop(seconds, [](long, const double*) {});
-
   tracker::options o;
   o.store = store;
   o.project = "bench";
@@ -94,27 +98,44 @@ int main(int argc, char** argv) {
   auto run = tracker::init(o);
   tracker::key_handle keys[10];
   for (int k = 0; k < 10; ++k) keys[k] = run.key("train/metric_" + std::to_string(k));
-  phase_result tracked = paced_loop(seconds, [&](long step, const double* v) {
-    for (int k = 0; k < 10; ++k) run.log(keys[k], v[k], step);
-  });
-  double cpu_before_finish = tracked.cpu;
+  std::printf("bench_training_rate: 10 keys x 1,000 steps/s, %d x (%.1f s baseline + %.1f s tracked)\n", reps,
+              seconds, seconds);
+  std::vector<double> costs, per_point, commit_rates;
+  long step = 0;
+  for (int r = 0; r < reps; ++r) {
+    phase_result base = paced_loop(seconds, [](long, const double*) {});
+    auto before = run.stats();
+    phase_result tracked = paced_loop(
+        seconds, [&](long s, const double* v) {
+          for (int k = 0; k < 10; ++k) run.log(keys[k], v[k], s);
+        },
+        step);
+    step += tracked.steps;
+    auto after = run.stats();
+    // Normalise the baseline to the tracked phase's wall time (both ~D s).
+    double extra = tracked.cpu / tracked.wall - base.cpu / base.wall;
+    double points = 10.0 * static_cast<double>(tracked.steps);
+    double commits = static_cast<double>(after.commits - before.commits);
+    costs.push_back(extra);
+    per_point.push_back(extra * tracked.wall * 1e9 / points);
+    commit_rates.push_back(commits / tracked.wall);
+    std::printf("  rep %d: baseline %.2f%% of a core, tracked %.2f%%: tracking costs %.2f%% of a core"
+                " (%.0f ns per point, %.1f commits/s)\n",
+                r + 1, 100 * base.cpu / base.wall, 100 * tracked.cpu / tracked.wall, 100 * extra, per_point.back(),
+                commit_rates.back());
+  }
   run.flush();
   auto stats = run.stats();
   run.finish();
-
-  double extra = (cpu_before_finish - base.cpu) / tracked.wall;
-  std::printf("bench_training_rate: 10 keys x 1,000 steps/s for %.1f s\n", seconds);
-  std::printf("  baseline loop:   %ld steps, %.3f s CPU in %.2f s (%.2f%% of a core)\n", base.steps, base.cpu,
-              base.wall, 100 * base.cpu / base.wall);
-  std::printf("  tracked loop:    %ld steps, %.3f s CPU in %.2f s (%.2f%% of a core)\n", tracked.steps,
-              tracked.cpu, tracked.wall, 100 * tracked.cpu / tracked.wall);
-  std::printf("  tracking costs:  %.2f%% of a core (target <= 1%%; tensorboard_logger measured 1.4%%)\n",
-              100 * extra);
-  std::printf("  points written:  %llu, commits: %llu (%.1f per second)\n",
-              static_cast<unsigned long long>(stats.written), static_cast<unsigned long long>(stats.commits),
-              static_cast<double>(stats.commits) / tracked.wall);
-  std::printf("  CPU per point:   %.0f ns\n", 1e9 * (cpu_before_finish - base.cpu) /
-                                                  static_cast<double>(std::max<unsigned long long>(1, stats.written)));
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
+  std::printf("  tracking costs:  %.2f%% of a core, median of %d (target <= 1%%; tensorboard_logger measured 1.4%%)\n",
+              100 * median(costs), reps);
+  std::printf("  CPU per point:   %.0f ns (median); commits: %.1f per second\n", median(per_point),
+              median(commit_rates));
+  std::printf("  points written:  %llu of %ld logged\n", static_cast<unsigned long long>(stats.written), 10 * step);
   if (own_store) std::filesystem::remove_all(std::filesystem::path(store).parent_path());
   return 0;
 }

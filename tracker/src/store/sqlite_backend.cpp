@@ -540,8 +540,18 @@ class sqlite_backend final : public backend {
     if (from > to) return out;
     // Ordered blocks come in seq order with non-decreasing steps: stop at the first that starts
     // after `to`. The others (a late point made them unordered) are all checked.
-    auto& o = raw("SELECT min_step, data FROM points INDEXED BY points_by_step"
+    auto& o = raw("SELECT min_step, data, n FROM points INDEXED BY points_by_step"
                   " WHERE sid = ?1 AND ordered = 1 AND max_step >= ?2 ORDER BY max_step, seq");
+    {
+      // Size the result first (the blobs are not read): one allocation instead of a vector
+      // doubling its way up, which cost more than the decoding (page faults on fresh memory).
+      std::int64_t total = 0;
+      o.reset();
+      o.bind(1, sid);
+      o.bind(2, from);
+      while (o.step() && o.i64(0) <= to) total += o.i64(2);
+      out.reserve(static_cast<std::size_t>(total));
+    }
     o.reset();
     o.bind(1, sid);
     o.bind(2, from);
