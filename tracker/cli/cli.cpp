@@ -27,6 +27,7 @@ constexpr command_entry commands[] = {
     {"confusion", cmd_confusion, "a logged confusion matrix, or its most confused pairs"},
     {"table", cmd_table, "a logged table (e.g. misclassified samples) as markdown/JSON/CSV"},
     {"histogram", cmd_histogram, "a logged histogram (bin edges and counts)"},
+    {"drift", cmd_drift, "production data of a model against its reference; exit 1 on drift"},
 };
 
 void print_usage(std::ostream& os) {
