@@ -217,6 +217,9 @@ train_result train(const train_config& cfg) {
   }
   tracker::torch::evaluator_options eo;
   eo.image = {{pixel_mean}, {pixel_std}};  // PNGs show the original pixels
+  // The validation pass is the reference production traffic is compared with (tracker drift,
+  // examples/serve_fashion): brightness, contrast, dark fraction and entropy of every image.
+  eo.record_reference = cfg.track;
   tracker::torch::classification_evaluator evaluator(class_names(), eo);
   const tracker::key_handle loss_key = cfg.track ? run.key("train/loss") : tracker::key_handle();
   const tracker::key_handle acc_key = cfg.track ? run.key("train/acc") : tracker::key_handle();

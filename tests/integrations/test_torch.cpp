@@ -8,6 +8,7 @@
 #undef CHECK
 
 #include <tracker/metrics.hpp>
+#include <tracker/production.hpp>
 #include <tracker/query.hpp>
 #include <tracker/torch.hpp>
 #include <tracker/tracker.hpp>
@@ -24,6 +25,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -419,6 +422,55 @@ struct two_layers : torch::nn::Module {
 };
 }  // namespace
 
+TEST_CASE("record_reference: the latest validation pass becomes the model's reference set", "[torch][reference]") {
+  // The projections by hand: pixels {0, 0, 255, 255} have mean 127.5 (0.5), population std
+  // 127.5 (0.5), half below 64, and two equally full histogram bins (1 bit).
+  const tracker::torch::image_projections pj = tracker::torch::project({2, 2, 1, {0, 0, 255, 255}});
+  CHECK(pj.brightness == 0.5);
+  CHECK(pj.contrast == 0.5);
+  CHECK(pj.dark_fraction == 0.5);
+  CHECK(pj.entropy == 1.0);
+
+  tracker_test::temp_dir dir;
+  std::string id;
+  {
+    tracker::run run = open_run(dir.store());
+    id = run.id();
+    tracker::torch::evaluator_options o;
+    o.record_reference = true;
+    o.top_k_worst = 0;
+    o.image = {.mean = {0.0}, .std = {1.0}};  // inputs are intensities in [0, 1]
+    o.extra_features = {{"corner", [](const at::Tensor& x) { return x.flatten()[0].item<double>(); }}};
+    tracker::torch::classification_evaluator eval({"dark", "light"}, o);
+    // 2x2 images: all black, all white, half and half.
+    const auto inputs = torch::tensor({0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 1, 1}, torch::kFloat).reshape({3, 1, 2, 2});
+    const auto logits = torch::tensor({{2.0, 0.0}, {0.0, 2.0}, {1.0, 1.0}});
+    const auto targets = torch::tensor({0, 1, 1}, torch::kLong);
+    eval.add(logits, targets, inputs);
+    eval.log_to(run, "val", 1);
+    // The next pass replaces the reference (only its 2 samples remain).
+    eval.reset();
+    eval.add(logits.slice(0, 0, 2), targets.slice(0, 0, 2), inputs.slice(0, 0, 2));
+    eval.log_to(run, "val", 2);
+  }  // the evaluator waits for its reference write; then the run finishes
+
+  const tracker::reader rd = tracker::reader::open(dir.store());
+  const auto ref = tracker::production::read(rd, id, tracker::production::record_kind::reference);
+  CHECK(ref.model.classes == std::vector<std::string>{"dark", "light"});
+  REQUIRE(ref.size() == 2);
+  CHECK(ref.ids == std::vector<std::string>{"val/0", "val/1"});
+  CHECK(ref.predicted == std::vector<std::string>{"dark", "light"});
+  CHECK(ref.label == std::vector<std::string>{"dark", "light"});
+  CHECK(ref.confidence[0] == Approx(std::exp(2.0) / (std::exp(2.0) + 1)));  // softmax of (2, 0)
+  std::map<std::string, std::vector<double>> f;
+  for (const auto& c : ref.features) f[c.name] = c.numbers;
+  CHECK(f["brightness"] == std::vector<double>{0.0, 1.0});
+  CHECK(f["contrast"] == std::vector<double>{0.0, 0.0});
+  CHECK(f["dark_fraction"] == std::vector<double>{1.0, 0.0});
+  CHECK(f["entropy"] == std::vector<double>{0.0, 0.0});
+  CHECK(f["corner"] == std::vector<double>{0.0, 1.0});
+}
+
 TEST_CASE("watch logs weight and gradient histograms and norms every N steps", "[torch][watch]") {
   torch::manual_seed(1);
   auto model = std::make_shared<two_layers>();
@@ -534,6 +586,16 @@ TEST_CASE("the Fashion-MNIST example trains, logs, saves the model and prints th
   const auto rss = rd.summary(info.id, "system/rss_mb");  // sampled every 100 ms here
   REQUIRE(rss.has_value());
   CHECK(*rss->max > 50.0);  // LibTorch alone takes ~165 MB
+
+  // The last validation pass is the model's reference set for production monitoring.
+  const auto ref = tracker::production::read(rd, info.id, tracker::production::record_kind::reference);
+  CHECK(ref.size() == 500);
+  CHECK(ref.model.classes == fashion_labels);
+  REQUIRE(ref.features.size() == 4);
+  CHECK(ref.features[0].name == "brightness");
+  const double mean_brightness =
+      std::accumulate(ref.features[0].numbers.begin(), ref.features[0].numbers.end(), 0.0) / 500.0;
+  CHECK(mean_brightness == Approx(fm_mean).margin(0.03));  // Fashion-MNIST's pixel mean
 
   auto model = rd.object(info.id, "model");
   REQUIRE(model.has_value());

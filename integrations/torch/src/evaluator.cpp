@@ -8,12 +8,15 @@
 #include <ATen/core/Tensor.h>
 #include <c10/core/GradMode.h>
 
+#include <tracker/production.hpp>
 #include <tracker/torch.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <future>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <utility>
@@ -142,14 +145,99 @@ std::optional<image8> to_image8(const at::Tensor& image, const image_normalizati
 // [SECTION] classification_evaluator
 // =============================================================================================
 
+namespace {
+
+// One sample of the reference set (evaluator_options::record_reference).
+struct reference_sample {
+  std::int64_t dataset_index = 0;
+  std::int64_t true_class = 0;
+  std::int64_t predicted_class = 0;
+  std::vector<double> probabilities;
+  std::vector<double> features;  // parallel to reference_feature_names(options); NaN = missing
+};
+
+const char* const projection_names[] = {"brightness", "contrast", "dark_fraction", "entropy"};
+
+std::vector<std::string> reference_feature_names(const evaluator_options& o) {
+  std::vector<std::string> names(std::begin(projection_names), std::end(projection_names));
+  for (const auto& f : o.extra_features) names.push_back(f.name);
+  return names;
+}
+
+}  // namespace
+
 struct classification_evaluator::impl {
   evaluator_options options;
+  std::vector<reference_sample> reference;
+  // The previous pass's reference write (a std::async future: destroying it waits for it).
+  std::future<void> reference_write;
   metrics::confusion_matrix cm;
   double loss_sum = 0;
   std::int64_t seen = 0;
   std::vector<kept> heap;  // the kept samples; a heap whose front is the least bad (by worse())
   metrics::predictions preds;  // every sample, when options.record_predictions
 };
+
+namespace {
+
+// Keeps the first options.reference_rows samples of a pass: probabilities, and the features
+// computed from the input sample (image projections, then the user's extra_features).
+void keep_reference(classification_evaluator::impl& s, const at::Tensor& logp, const std::int64_t* t,
+                    const std::int64_t* p, const at::Tensor& inputs, std::span<const std::int64_t> dataset_indices,
+                    std::int64_t n) {
+  const at::Tensor probs = logp.exp().contiguous();
+  const double* pr = probs.data_ptr<double>();
+  const std::int64_t classes = logp.size(1);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (std::int64_t i = 0; i < n && s.reference.size() < s.options.reference_rows; ++i) {
+    reference_sample r;
+    r.dataset_index = dataset_indices.empty() ? s.seen + i : dataset_indices[static_cast<std::size_t>(i)];
+    r.true_class = t[i];
+    r.predicted_class = p[i];
+    r.probabilities.assign(pr + i * classes, pr + (i + 1) * classes);
+    r.features.assign(std::size(projection_names), nan);
+    if (inputs.defined()) {
+      const at::Tensor sample = inputs[i].detach().to(at::kCPU, at::kFloat);
+      if (auto img = to_image8(sample, s.options.image)) {
+        const image_projections pj = project(*img);
+        r.features = {pj.brightness, pj.contrast, pj.dark_fraction, pj.entropy};
+      }
+      for (const auto& f : s.options.extra_features) {
+        double v = nan;
+        try {
+          if (f.compute) v = f.compute(sample);
+        } catch (...) {
+          // A failing user feature is a missing value for this sample, not a failed add().
+        }
+        r.features.push_back(v);
+      }
+    } else {
+      r.features.resize(r.features.size() + s.options.extra_features.size(), nan);
+    }
+    s.reference.push_back(std::move(r));
+  }
+}
+
+// The reference records of a pass, as production::store takes them.
+std::vector<production::record> reference_records(const classification_evaluator::impl& s,
+                                                  const std::vector<std::string>& labels, const std::string& prefix) {
+  const std::vector<std::string> names = reference_feature_names(s.options);
+  std::vector<production::record> out;
+  out.reserve(s.reference.size());
+  for (const reference_sample& r : s.reference) {
+    production::record rec;
+    rec.id = prefix + "/" + std::to_string(r.dataset_index);
+    for (std::size_t f = 0; f < names.size() && f < r.features.size(); ++f)
+      if (std::isfinite(r.features[f])) rec.features.emplace_back(names[f], r.features[f]);
+    rec.predicted = labels[static_cast<std::size_t>(r.predicted_class)];
+    rec.probabilities = r.probabilities;
+    rec.label = labels[static_cast<std::size_t>(r.true_class)];
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+}  // namespace
 
 classification_evaluator::classification_evaluator(std::vector<std::string> class_names,
                                                    evaluator_options options)
@@ -224,6 +312,9 @@ void classification_evaluator::add(const at::Tensor& logits, const at::Tensor& t
       s.preds.add(t[i], p[i], l[i],
                   dataset_indices.empty() ? s.seen + i : dataset_indices[static_cast<std::size_t>(i)]);
 
+  if (s.options.record_reference && s.reference.size() < s.options.reference_rows)
+    keep_reference(s, logp, t, p, inputs, dataset_indices, n);
+
   const std::size_t k = s.options.top_k_worst;
   if (k > 0) {
     auto heap_cmp = [](const kept& a, const kept& b) { return worse(a, b); };  // front = least bad
@@ -286,6 +377,24 @@ void classification_evaluator::reset() {
   impl_->seen = 0;
   impl_->heap.clear();
   impl_->preds.clear();
+  impl_->reference.clear();
+}
+
+void classification_evaluator::write_reference(run& r, const std::string& prefix) const {
+  // Off the training thread: ~10,000 records take tens of milliseconds to store. The previous
+  // pass's write finishes first, so passes replace each other in order.
+  if (impl_->reference_write.valid()) impl_->reference_write.wait();
+  std::vector<production::record> records = reference_records(*impl_, impl_->cm.labels(), prefix);
+  impl_->reference_write = std::async(std::launch::async, [store_dir = r.store_dir(), run_id = r.id(),
+                                                            labels = impl_->cm.labels(), records = std::move(records)]() mutable {
+    try {
+      production::store s = production::store::open(store_dir);
+      s.set_classes(run_id, labels);
+      s.replace_reference(s.model(run_id), std::move(records));
+    } catch (const std::exception& e) {
+      tracker::report_error(std::string("tracker::torch: recording the reference set failed: ") + e.what());
+    }
+  });
 }
 
 void classification_evaluator::log_to(run& r, std::string_view prefix, std::int64_t step) const noexcept {
@@ -296,6 +405,7 @@ void classification_evaluator::log_to(run& r, std::string_view prefix, std::int6
     metrics::log_classification(r, p, impl_->cm, step);
     if (impl_->options.record_predictions && !impl_->preds.empty())
       metrics::log_predictions(r, slash + "predictions", impl_->preds, step);
+    if (impl_->options.record_reference && !impl_->reference.empty()) write_reference(r, p.empty() ? "ref" : p);
     if (impl_->options.top_k_worst == 0) return;
 
     const auto& labels = impl_->cm.labels();

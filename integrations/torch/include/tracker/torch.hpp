@@ -35,6 +35,13 @@
 //   * the object val/predictions (kind "predictions", with evaluator_options::record_predictions,
 //     on by default): every sample's true class, predicted class and loss in dataset-index
 //     order, ~4 bytes per sample — what `tracker compare A B --significance` pairs up.
+//   * with evaluator_options::record_reference, the run's reference set for production
+//     monitoring (tracker/production.hpp): the first reference_rows samples of the pass as
+//     reference records with id "<prefix>/<dataset index>" — features (the image projections
+//     below plus extra_features), predicted class, class probabilities, true label — replacing
+//     the previous pass's, so the reference is what the latest (final) model saw. The model's
+//     class names are recorded with it. Written on a background thread; a failure goes to the
+//     error handler.
 // The metric computations are tracker::metrics' (scikit-learn definitions); this layer only
 // converts tensors to integers and doubles.
 //
@@ -58,6 +65,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -102,6 +110,16 @@ std::optional<image8> to_image8(const at::Tensor& image, const image_normalizati
 // Encodes with stb_image_write. Returns an empty vector if the image is malformed.
 std::vector<std::uint8_t> encode_png(const image8& image);
 
+// What production monitoring compares for images (drift of the inputs), from 8-bit pixels
+// (all channels together), each in [0, 1] except entropy:
+struct image_projections {
+  double brightness = 0;     // mean intensity / 255
+  double contrast = 0;       // population standard deviation of the intensities / 255
+  double dark_fraction = 0;  // share of intensities below 64 (a quarter of the range)
+  double entropy = 0;        // Shannon entropy in bits of a 16-bin intensity histogram (0..4)
+};
+image_projections project(const image8& image);
+
 // =============================================================================================
 // [SECTION] classification_evaluator
 // =============================================================================================
@@ -117,6 +135,17 @@ struct evaluator_options {
   // "<prefix>/predictions" (metrics::predictions), so two runs can be compared sample by sample
   // (McNemar, paired bootstrap). ~4 bytes per sample in memory and ~5.3 in the store.
   bool record_predictions = true;
+  // Record the reference set for production monitoring (see log_to above). Off by default
+  // (it writes reference_rows records per pass); the Fashion-MNIST example turns it on.
+  bool record_reference = false;
+  std::size_t reference_rows = 10'000;
+  // Features beyond the image projections: name and a function of one input sample (a float
+  // tensor on the CPU, the shape add() got minus the batch dimension). NaN = missing.
+  struct feature {
+    std::string name;
+    std::function<double(const at::Tensor& sample)> compute;
+  };
+  std::vector<feature> extra_features{};
 };
 
 // One of the worst samples, as kept by the evaluator.
@@ -168,10 +197,12 @@ class classification_evaluator {
   const metrics::predictions& predictions() const noexcept;
   const evaluator_options& options() const noexcept;
 
-  void reset();  // counts, losses, kept samples and predictions; class names and options stay
+  void reset();  // counts, losses, kept samples, predictions and reference; names and options stay
+
+  struct impl;  // public name so the implementation's helpers can take it; defined in evaluator.cpp
 
  private:
-  struct impl;
+  void write_reference(run& r, const std::string& prefix) const;
   std::unique_ptr<impl> impl_;
 };
 
