@@ -149,9 +149,22 @@ TEST_CASE("loader: object indexes and single bodies on demand, new steps of a li
   REQUIRE(cm);
   CHECK(cm->size() == 10);
   CHECK(cm->total() == 10000);
-  CHECK(feed.core().source().stats().objects_read == 1);
+  // The loader thread parsed it already (the frame that shows it does not parse).
+  REQUIRE(body->confusion);
+  CHECK(*body->confusion == *cm);
+  CHECK_FALSE(body->table);
+  feed.want_objects({object_want{cnn, "val/misclassified", 999}});
   feed.pump();
-  CHECK(feed.core().source().stats().objects_read == 1);  // read once
+  auto tb = feed.latest()->body(cnn, "val/misclassified", 999);
+  REQUIRE(tb);
+  REQUIRE(tb->table);
+  CHECK(tb->table->rows.size() == 40);
+  CHECK_FALSE(tb->confusion);
+  feed.want_objects({object_want{cnn, "", -1}, object_want{cnn, "val/confusion", 999}});
+  feed.pump();
+  CHECK(feed.core().source().stats().objects_read == 2);
+  feed.pump();
+  CHECK(feed.core().source().stats().objects_read == 2);  // each read once
 
   // A missing step is an error in the body, not an exception.
   feed.want_objects({object_want{cnn, "val/confusion", 5}});

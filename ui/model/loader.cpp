@@ -71,9 +71,16 @@ bool loader_core::load_objects(bool store_changed) {
     body_wanted_[id] = polls_;
     if (body_cache_.count(id)) continue;
     auto b = std::make_shared<object_body>();
-    if (auto rec = source_.object(w.run_id, w.key, w.step))
+    if (auto rec = source_.object(w.run_id, w.key, w.step)) {
       b->record = std::move(*rec);
-    else
+      if (b->record.kind == "confusion_matrix") {
+        if (auto cm = parse_confusion(b->record.body_json))
+          b->confusion = std::make_shared<const metrics::confusion_matrix>(std::move(*cm));
+      } else if (b->record.kind == "table") {
+        if (auto t = parse_table(b->record.body_json))
+          b->table = std::make_shared<const sample_table>(std::move(*t));
+      }
+    } else
       b->error = "no object '" + w.key + "' at step " + std::to_string(w.step);
     body_cache_.emplace(id, std::move(b));
     changed = true;

@@ -21,6 +21,8 @@
 #pragma once
 
 #include "model/catalog.hpp"
+#include "model/confusion.hpp"
+#include "model/samples.hpp"
 #include "model/series.hpp"
 #include "model/store_source.hpp"
 
@@ -75,6 +77,11 @@ using object_id = std::tuple<std::string, std::string, std::int64_t>;  // (run, 
 struct object_body {
   object_record record;
   std::string error;
+  // Parsed on the loader thread, so the frame that first shows a step does not parse 10,000
+  // cells or rows; empty when the body is another kind or does not parse (the view then
+  // parses it itself and says why).
+  std::shared_ptr<const metrics::confusion_matrix> confusion;  // kind "confusion_matrix"
+  std::shared_ptr<const sample_table> table;                   // kind "table"
 };
 
 struct snapshot {

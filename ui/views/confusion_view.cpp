@@ -91,7 +91,9 @@ const viewer::parsed_cm* viewer::confusion_at(const std::string& run, const std:
         p.error = "'" + key + "' is a " + body->record.kind + ", not a confusion_matrix";
       } else {
         std::string why;
-        if (auto cm = parse_confusion(body->record.body_json, &why))
+        if (body->confusion)  // parsed by the loader thread
+          p.cm = body->confusion;
+        else if (auto cm = parse_confusion(body->record.body_json, &why))
           p.cm = std::make_shared<const metrics::confusion_matrix>(std::move(*cm));
         else
           p.error = "cannot read '" + key + "': " + why;

@@ -169,7 +169,9 @@ void viewer::draw_samples_view() {
     ptb.error = body->error;
     std::string why;
     if (ptb.error.empty()) {
-      if (auto t = parse_table(body->record.body_json, &why))
+      if (body->table)  // parsed by the loader thread
+        ptb.t = body->table;
+      else if (auto t = parse_table(body->record.body_json, &why))
         ptb.t = std::make_shared<const sample_table>(std::move(*t));
       else
         ptb.error = "cannot read '" + sm_.key + "': " + why;
