@@ -28,6 +28,7 @@ constexpr command_entry commands[] = {
     {"table", cmd_table, "a logged table (e.g. misclassified samples) as markdown/JSON/CSV"},
     {"histogram", cmd_histogram, "a logged histogram (bin edges and counts)"},
     {"drift", cmd_drift, "production data of a model against its reference; exit 1 on drift"},
+    {"import", cmd_import, "production records, feedback or a gradio flag log from JSONL/CSV"},
 };
 
 void print_usage(std::ostream& os) {

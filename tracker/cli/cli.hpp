@@ -35,8 +35,10 @@ int cmd_confusion(const args& a, context& ctx);
 int cmd_table(const args& a, context& ctx);
 int cmd_histogram(const args& a, context& ctx);
 
-// Production monitoring (issue 10): drift of a model's production data against its reference.
+// Production monitoring (issue 10): drift of a model's production data against its reference,
+// and importing production records, feedback and flag logs from files.
 int cmd_drift(const args& a, context& ctx);
+int cmd_import(const args& a, context& ctx);
 
 // Dispatches argv[1] to a command; prints usage for no/unknown command (exit 2) or --help.
 int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err);
