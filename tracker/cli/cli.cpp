@@ -27,7 +27,7 @@ constexpr command_entry commands[] = {
     {"confusion", cmd_confusion, "a logged confusion matrix, or its most confused pairs"},
     {"table", cmd_table, "a logged table (e.g. misclassified samples) as markdown/JSON/CSV"},
     {"histogram", cmd_histogram, "a logged histogram (bin edges and counts)"},
-    {"drift", cmd_drift, "production data of a model against its reference; exit 1 on drift"},
+    {"drift", cmd_drift, "a model's production data against its reference (drift, metrics, flags)"},
     {"import", cmd_import, "production records, feedback or a gradio flag log from JSONL/CSV"},
 };
 

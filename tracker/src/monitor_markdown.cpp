@@ -1,5 +1,6 @@
 // monitor_markdown.cpp — the drift report (monitor.cpp's JSON) as markdown, for a terminal or a
 // CI log. It reads only the JSON, so a report fetched from the server renders the same way.
+// Also home to the two small formatting helpers of monitor_internal.hpp (iso_time, number_text).
 #include "monitor_internal.hpp"
 
 #include <charconv>
