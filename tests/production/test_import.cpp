@@ -284,6 +284,16 @@ TEST_CASE("import flags: a gradio flag log with quoted multi-line fields and ima
   CHECK(r.out.find("imported 0 records (2 already stored)") != std::string::npos);
   CHECK(s.read().size() == 2);
 
+  // A log without flag and username columns (newer gradio): the output is the last column
+  // before timestamp, and the flag defaults to "flagged".
+  write_text(dir / "short.csv", "image,output,timestamp\nimage/1.png,Bag,2026-11-22 10:10:00\n");
+  r = s.import((dir / "short.csv").string(), "flags");
+  CHECK(r.code == 0);
+  d = s.read();
+  REQUIRE(d.size() == 3);
+  CHECK(d.predicted[2] == "Bag");
+  CHECK(d.flag[2] == "flagged");
+
   // A bad row after a multi-line field: its line is counted in physical lines.
   write_text(dir / "bad.csv", "image,comment,output,flag,username,timestamp\n"
                               "image/0.png,\"two\nlines\",Shirt,x,,2026-11-22 11:00:00\n"
@@ -291,7 +301,7 @@ TEST_CASE("import flags: a gradio flag log with quoted multi-line fields and ima
   r = s.import((dir / "bad.csv").string(), "flags");
   CHECK(r.code == 2);
   CHECK(r.err.find("line 4, column 3 (output)") != std::string::npos);
-  CHECK(s.read().size() == 2);
+  CHECK(s.read().size() == 3);
 }
 
 TEST_CASE("import: usage errors are exit 2 with one line", "[import]") {

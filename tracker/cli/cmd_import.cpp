@@ -36,8 +36,8 @@ const command_spec spec{
         "        latency_ms, label, image (a PNG path), tag.NAME; all others are features\n"
         "flags   a gradio flag log (CSV): input columns (image paths relative to FILE's\n"
         "        directory), the output (--output-column, default 'output', else the last\n"
-        "        before 'flag'), flag, username, timestamp; each row becomes a prediction\n"
-        "        record plus its flag\n"
+        "        column but flag, username, timestamp), flag, username, timestamp; each row\n"
+        "        becomes a prediction record plus its flag\n"
         "A bad line is an error naming its line and column, and nothing is stored; with\n"
         "--skip-bad the bad lines are listed on stderr and the others stored. Ids already stored\n"
         "are skipped, so importing a file twice stores it once.",

@@ -278,12 +278,11 @@ import_batch read_csv_rows(const std::vector<csv_record>& rows, const import_sou
     }
     if (!output_col && !src.output_column.empty())
       throw csv_error(rows[0].line, 1, "no column named '" + src.output_column + "' (--output-column)");
-    // gradio writes the inputs, then the outputs, then flag, username, timestamp.
-    if (!output_col) {
-      const std::size_t stop = flag_col.value_or(header.size());
-      if (stop == 0) throw csv_error(rows[0].line, 1, "cannot tell the model's output column (use --output-column)");
-      output_col = stop - 1;
-    }
+    // gradio writes the inputs, then the outputs, then flag, username, timestamp (newer
+    // versions leave some of those out): the output is the last column that is none of them.
+    for (std::size_t c = header.size(); !output_col && c-- > 0;)
+      if (header[c] != "flag" && header[c] != "username" && header[c] != "timestamp") output_col = c;
+    if (!output_col) throw csv_error(rows[0].line, 1, "cannot tell the model's output column (use --output-column)");
     l.map.fields[*output_col].first = "prediction";
     if (flag_col) l.map.fields[*flag_col].first = "flag";
     if (user_col) l.map.fields[*user_col].first = "tags.username";
