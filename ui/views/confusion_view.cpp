@@ -177,22 +177,39 @@ void viewer::draw_confusion_view() {
                             : steps_b[*step_position(steps_b, step_a)];
   const std::string& run_b = two_runs ? cm_.run_b : cm_.run_a;
 
-  const parsed_cm* pa = confusion_at(cm_.run_a, cm_.key, step_a);
-  const parsed_cm* pb = cm_.diff ? confusion_at(run_b, cm_.key, step_b) : nullptr;
+  // A body not read yet (the slider just moved; the loader thread reads it for the next
+  // frames): draw the nearest step whose body has been read — while a drag goes faster than
+  // the reads, the one read for the previous frame — else the last matrix drawn of this run
+  // and key. So a drag never blanks the view and never waits.
+  auto nearest_read = [&](const std::string& run, const std::vector<std::int64_t>& steps,
+                          std::int64_t& step) -> const parsed_cm* {
+    if (const parsed_cm* p = confusion_at(run, cm_.key, step)) return p;
+    const std::ptrdiff_t pos = std::ptrdiff_t(*step_position(steps, step));
+    for (std::ptrdiff_t d = 1; d <= 8; ++d)
+      for (std::ptrdiff_t i : {pos - d, pos + d})
+        if (i >= 0 && i < std::ptrdiff_t(steps.size()) &&
+            snap_->body(run, cm_.key, steps[std::size_t(i)])) {
+          step = steps[std::size_t(i)];
+          return confusion_at(run, cm_.key, step);
+        }
+    return nullptr;
+  };
+  std::int64_t drawn_a = step_a, drawn_b = step_b;
+  const parsed_cm* pa = nearest_read(cm_.run_a, steps_a, drawn_a);
+  const parsed_cm* pb =
+      cm_.diff ? nearest_read(run_b, two_runs ? steps_b : steps_a, drawn_b) : nullptr;
   for (const parsed_cm* p : {pa, pb})
     if (p && !p->cm) {
       ImGui::TextColored(tc.error, "%s", p->error.c_str());
       return;
     }
-  // A body not read yet (the slider just moved): keep the last matrix of this run and key on
-  // screen until it arrives, a frame or two later, so a drag never blanks the view.
   auto hold = [&](const parsed_cm* p, shown_cm& last, const std::string& run,
                   std::int64_t step) -> const shown_cm* {
     if (p) last = {run, cm_.key, step, p->cm};
     return last.cm && last.run == run && last.key == cm_.key ? &last : nullptr;
   };
-  const shown_cm* sa = hold(pa, cm_shown_a_, cm_.run_a, step_a);
-  const shown_cm* sb = cm_.diff ? hold(pb, cm_shown_b_, run_b, step_b) : nullptr;
+  const shown_cm* sa = hold(pa, cm_shown_a_, cm_.run_a, drawn_a);
+  const shown_cm* sb = cm_.diff ? hold(pb, cm_shown_b_, run_b, drawn_b) : nullptr;
   if (!sa || (cm_.diff && !sb)) {
     ImGui::TextDisabled("Loading the matrix ...");
     return;
