@@ -107,7 +107,8 @@ TEST_CASE("tracker drift: --fail-on-drift exits 1 on dataset drift, 0 otherwise"
   CHECK(r.code == 0);
   CHECK(r.out.find("**Dataset drift: no**") != std::string::npos);
 
-  r = drift(s.args({"--since", std::to_string(static_cast<long long>(t0 + 7200)), "--fail-on-drift"}));
+  r = drift(
+      s.args({"--since", std::to_string(static_cast<long long>(t0 + 7200)), "--fail-on-drift"}));
   CHECK(r.code == 1);
   CHECK(r.err.empty());
   CHECK(r.out.find("**Dataset drift: YES**") != std::string::npos);
@@ -117,10 +118,12 @@ TEST_CASE("tracker drift: --fail-on-drift exits 1 on dataset drift, 0 otherwise"
   CHECK(r.code == 0);
 }
 
-TEST_CASE("tracker drift --format json: the report, with overrides and a timeline", "[cli][drift]") {
+TEST_CASE("tracker drift --format json: the report, with overrides and a timeline",
+          "[cli][drift]") {
   drift_store s;
-  const cli_result r = drift(s.args({"--format", "json", "--last", "20", "--bucket", "hour", "--test",
-                                     "brightness=wasserstein", "--threshold", "brightness=0.5"}));
+  const cli_result r =
+      drift(s.args({"--format", "json", "--last", "20", "--bucket", "hour", "--test",
+                    "brightness=wasserstein", "--threshold", "brightness=0.5"}));
   REQUIRE(r.code == 0);
   const json j = json::parse(r.out);
   CHECK(j["schema_version"] == 1);
@@ -140,7 +143,8 @@ TEST_CASE("tracker drift: bad input is exit 2 with one line", "[cli][drift]") {
   drift_store s;
   require_input_error(drift({"drift", "--store", s.dir.store()}), "--model RUN is required");
   require_input_error(drift(s.args({"--since", "yesterday"})), "--since 'yesterday'");
-  require_input_error(drift(s.args({"--since", "2026-11-23", "--until", "2026-11-22"})), "after --until");
+  require_input_error(drift(s.args({"--since", "2026-11-23", "--until", "2026-11-22"})),
+                      "after --until");
   require_input_error(drift(s.args({"--last", "0"})), "--last '0'");
   require_input_error(drift(s.args({"--bucket", "week"})), "hour or day");
   require_input_error(drift(s.args({"--test", "brightness=t_test"})), "unknown test");

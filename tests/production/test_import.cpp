@@ -39,7 +39,9 @@ cli_result cli(std::vector<std::string> args) {
   return {code, out.str(), err.str()};
 }
 
-std::size_t lines_of(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+std::size_t lines_of(const std::string& s) {
+  return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));
+}
 
 void write_text(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
@@ -50,8 +52,10 @@ void write_text(const fs::path& p, const std::string& text) {
 // with Python's zlib and struct). The store checks only the signature; the rest keeps the
 // viewer's thumbnails honest.
 const std::string tiny_png(
-    "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00\x3a\x7e\x9b\x55\x00"
-    "\x00\x00\x0a\x49\x44\x41\x54\x78\x9c\x63\x68\x00\x00\x00\x82\x00\x81\x77\xcd\x72\xb6\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82",
+    "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00"
+    "\x01\x08\x00\x00\x00\x00\x3a\x7e\x9b\x55\x00"
+    "\x00\x00\x0a\x49\x44\x41\x54\x78\x9c\x63\x68\x00\x00\x00\x82\x00\x81\x77\xcd\x72\xb6\x00\x00"
+    "\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82",
     67);
 
 struct import_store {
@@ -71,8 +75,10 @@ struct import_store {
     write_text(p, text);
     return p.string();
   }
-  cli_result import(const std::string& file, const std::string& kind, std::vector<std::string> extra = {}) {
-    std::vector<std::string> a = {"import", file, "--kind", kind, "--model", run_id, "--store", dir.store()};
+  cli_result import(const std::string& file, const std::string& kind,
+                    std::vector<std::string> extra = {}) {
+    std::vector<std::string> a = {"import",  file,   "--kind",  kind,
+                                  "--model", run_id, "--store", dir.store()};
     a.insert(a.end(), extra.begin(), extra.end());
     return cli(a);
   }
@@ -106,14 +112,16 @@ TEST_CASE("csv: RFC 4180 fields, quotes, line breaks and line numbers", "[import
   CHECK(rows[1].line == 2);
   CHECK(rows[2].fields == std::vector<std::string>{"2", "two\nlines", ""});  // trailing empty field
   CHECK(rows[2].line == 4);
-  CHECK(rows[3].fields == std::vector<std::string>{"3", "a\"b", ""});  // a quote mid-field is a character
-  CHECK(rows[3].line == 6);  // the quoted line break counted
+  CHECK(rows[3].fields ==
+        std::vector<std::string>{"3", "a\"b", ""});  // a quote mid-field is a character
+  CHECK(rows[3].line == 6);                          // the quoted line break counted
   CHECK(parse_csv("").empty());
   CHECK(parse_csv("x\n").size() == 1);
   CHECK(parse_csv("\"\"").at(0).fields == std::vector<std::string>{""});
 }
 
-TEST_CASE("csv: an unterminated quote or text after a closing quote names line and column", "[import][csv]") {
+TEST_CASE("csv: an unterminated quote or text after a closing quote names line and column",
+          "[import][csv]") {
   try {
     parse_csv("a,b\n1,\"open\nstill open\n");
     FAIL("no error");
@@ -135,11 +143,13 @@ TEST_CASE("csv: an unterminated quote or text after a closing quote names line a
 
 TEST_CASE("import jsonl: records in the HTTP shape; a re-import stores nothing twice", "[import]") {
   import_store s;
-  const std::string f = s.file("p.jsonl",
-                               "{\"id\":\"r-1\",\"timestamp\":\"2026-11-22T10:00:00Z\",\"features\":{\"brightness\":0.7},"
-                               "\"prediction\":{\"label\":\"Shirt\",\"probabilities\":[0.8,0.1,0.1]}}\n"
-                               "\n"
-                               "{\"id\":\"r-2\",\"timestamp\":1795341660,\"features\":{\"brightness\":null},\"prediction\":1}\n");
+  const std::string f = s.file(
+      "p.jsonl",
+      "{\"id\":\"r-1\",\"timestamp\":\"2026-11-22T10:00:00Z\",\"features\":{\"brightness\":0.7},"
+      "\"prediction\":{\"label\":\"Shirt\",\"probabilities\":[0.8,0.1,0.1]}}\n"
+      "\n"
+      "{\"id\":\"r-2\",\"timestamp\":1795341660,\"features\":{\"brightness\":null},\"prediction\":"
+      "1}\n");
   cli_result r = s.import(f, "predictions");
   INFO(r.err);
   REQUIRE(r.code == 0);
@@ -155,7 +165,9 @@ TEST_CASE("import jsonl: records in the HTTP shape; a re-import stores nothing t
   CHECK(r.out.find("imported 0 records (2 already stored)") != std::string::npos);
   CHECK(s.read().size() == 2);
 
-  const std::string fb = s.file("f.jsonl", "{\"id\":\"r-1\",\"label\":\"Coat\"}\n{\"id\":\"r-2\",\"flag\":\"incorrect\",\"reason\":\"a bag\"}\n");
+  const std::string fb = s.file("f.jsonl",
+                                "{\"id\":\"r-1\",\"label\":\"Coat\"}\n{\"id\":\"r-2\",\"flag\":"
+                                "\"incorrect\",\"reason\":\"a bag\"}\n");
   r = s.import(fb, "feedback");
   CHECK(r.code == 0);
   d = s.read();
@@ -164,7 +176,8 @@ TEST_CASE("import jsonl: records in the HTTP shape; a re-import stores nothing t
   CHECK(d.reason[1] == "a bag");
 }
 
-TEST_CASE("import jsonl: a bad line names line and field and nothing is stored; --skip-bad", "[import]") {
+TEST_CASE("import jsonl: a bad line names line and field and nothing is stored; --skip-bad",
+          "[import]") {
   import_store s;
   const std::string f = s.file("p.jsonl",
                                "{\"id\":\"a\",\"prediction\":\"Shirt\"}\n"
@@ -188,14 +201,16 @@ TEST_CASE("import jsonl: a bad line names line and field and nothing is stored; 
   CHECK(s.read().ids == std::vector<std::string>{"a"});
 }
 
-TEST_CASE("import csv: reserved columns, features, labels as feedback, images; errors by column", "[import]") {
+TEST_CASE("import csv: reserved columns, features, labels as feedback, images; errors by column",
+          "[import]") {
   import_store s;
   const std::string dir = (fs::path(s.dir.path()) / "in").string();
   write_text(fs::path(dir) / "img" / "a.png", tiny_png);
-  const std::string f = s.file("p.csv",
-                               "id,timestamp,prediction,confidence,label,image,brightness,source,tag.env\n"
-                               "r1,2026-11-22T10:00:00Z,Shirt,0.9,Coat,img/a.png,0.71,upload,prod\n"
-                               "r2,2026-11-22T10:01:00Z,Bag,,,,,camera,\n");
+  const std::string f =
+      s.file("p.csv",
+             "id,timestamp,prediction,confidence,label,image,brightness,source,tag.env\n"
+             "r1,2026-11-22T10:00:00Z,Shirt,0.9,Coat,img/a.png,0.71,upload,prod\n"
+             "r2,2026-11-22T10:01:00Z,Bag,,,,,camera,\n");
   cli_result r = s.import(f, "predictions");
   INFO(r.err);
   REQUIRE(r.code == 0);
@@ -232,7 +247,8 @@ TEST_CASE("import csv: reserved columns, features, labels as feedback, images; e
 
   // A missing image file and a non-PNG file name the image column.
   write_text(fs::path(dir) / "img" / "b.png", "not a png");
-  const std::string bad = s.file("b.csv", "id,prediction,image\nx,Shirt,img/missing.png\ny,Shirt,img/b.png\n");
+  const std::string bad =
+      s.file("b.csv", "id,prediction,image\nx,Shirt,img/missing.png\ny,Shirt,img/b.png\n");
   r = s.import(bad, "predictions", {"--skip-bad"});
   CHECK(r.err.find("line 2, column 3 (image): cannot read image file") != std::string::npos);
   CHECK(r.err.find("line 3, column 3 (image): is not a PNG file") != std::string::npos);
@@ -247,7 +263,8 @@ TEST_CASE("import csv: reserved columns, features, labels as feedback, images; e
   CHECK(r.err.find("line 1, column 2: 'colour' is not a feedback column") != std::string::npos);
 }
 
-TEST_CASE("import flags: a gradio flag log with quoted multi-line fields and image paths", "[import]") {
+TEST_CASE("import flags: a gradio flag log with quoted multi-line fields and image paths",
+          "[import]") {
   import_store s;
   const fs::path dir = fs::path(s.dir.path()) / "in" / "flagged";
   write_text(dir / "image" / "0.png", tiny_png);
@@ -257,7 +274,8 @@ TEST_CASE("import flags: a gradio flag log with quoted multi-line fields and ima
   const std::string log =
       "image,comment,output,flag,username,timestamp\n"
       "image/0.png,\"too dark,\nplease\",\"{\"\"label\"\": \"\"Shirt\"\", \"\"confidences\"\": "
-      "[{\"\"label\"\": \"\"Shirt\"\", \"\"confidence\"\": 0.8}, {\"\"label\"\": \"\"Coat\"\", \"\"confidence\"\": 0.2}]}\","
+      "[{\"\"label\"\": \"\"Shirt\"\", \"\"confidence\"\": 0.8}, {\"\"label\"\": \"\"Coat\"\", "
+      "\"\"confidence\"\": 0.2}]}\","
       "incorrect,alice,2026-11-22 10:00:00.250000\n"
       "image/1.png,fine,Coat,,,2026-11-22 10:05:00\n";
   write_text(dir / "log.csv", log);
@@ -268,8 +286,10 @@ TEST_CASE("import flags: a gradio flag log with quoted multi-line fields and ima
   prod::dataset d = s.read();
   REQUIRE(d.size() == 2);
   CHECK(d.predicted == std::vector<std::string>{"Shirt", "Coat"});
-  CHECK(d.confidence[0] == Catch::Detail::Approx(0.8));  // the top-2 confidences do not cover 3 classes
-  CHECK(d.times[0] == Catch::Detail::Approx(1795341600.25));  // 2026-11-22T10:00:00.25 (no zone: UTC)
+  CHECK(d.confidence[0] ==
+        Catch::Detail::Approx(0.8));  // the top-2 confidences do not cover 3 classes
+  CHECK(d.times[0] ==
+        Catch::Detail::Approx(1795341600.25));  // 2026-11-22T10:00:00.25 (no zone: UTC)
   CHECK(d.flag == std::vector<std::string>{"incorrect", "flagged"});  // no flag option: "flagged"
   REQUIRE(column(d, "comment"));
   CHECK(column(d, "comment")->categories[0] == "too dark,\nplease");
@@ -295,9 +315,10 @@ TEST_CASE("import flags: a gradio flag log with quoted multi-line fields and ima
   CHECK(d.flag[2] == "flagged");
 
   // A bad row after a multi-line field: its line is counted in physical lines.
-  write_text(dir / "bad.csv", "image,comment,output,flag,username,timestamp\n"
-                              "image/0.png,\"two\nlines\",Shirt,x,,2026-11-22 11:00:00\n"
-                              "image/1.png,ok,Sock,x,,2026-11-22 11:00:01\n");
+  write_text(dir / "bad.csv",
+             "image,comment,output,flag,username,timestamp\n"
+             "image/0.png,\"two\nlines\",Shirt,x,,2026-11-22 11:00:00\n"
+             "image/1.png,ok,Sock,x,,2026-11-22 11:00:01\n");
   r = s.import((dir / "bad.csv").string(), "flags");
   CHECK(r.code == 2);
   CHECK(r.err.find("line 4, column 3 (output)") != std::string::npos);
@@ -317,7 +338,9 @@ TEST_CASE("import: usage errors are exit 2 with one line", "[import]") {
     CHECK(r.out.empty());
   }
   CHECK(s.import(f, "flags").code == 2);  // a flag log is CSV
-  CHECK(cli({"import", f, "--kind", "predictions", "--store", s.dir.store()}).code == 2);  // no --model
-  CHECK(cli({"import", f, "--kind", "predictions", "--model", "nope", "--store", s.dir.store()}).code == 2);
+  CHECK(cli({"import", f, "--kind", "predictions", "--store", s.dir.store()}).code ==
+        2);  // no --model
+  CHECK(cli({"import", f, "--kind", "predictions", "--model", "nope", "--store", s.dir.store()})
+            .code == 2);
   CHECK(s.import(f + ".missing", "predictions").code == 2);
 }

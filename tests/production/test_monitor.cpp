@@ -29,8 +29,8 @@ using Catch::Detail::Approx;
 
 const std::vector<std::string> classes = {"T-shirt", "Trouser", "Pullover"};
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
-constexpr double t_reference = 1793491200;  // 2026-11-01T00:00:00Z (Python datetime)
-constexpr double t_clean = 1795341600;      // 2026-11-22T10:00:00Z
+constexpr double t_reference = 1793491200;    // 2026-11-01T00:00:00Z (Python datetime)
+constexpr double t_clean = 1795341600;        // 2026-11-22T10:00:00Z
 constexpr double t_shifted = t_clean + 7200;  // 2026-11-22T12:00:00Z
 
 // A training run to attach production data to, in a fresh store.
@@ -78,7 +78,8 @@ prod::record row(int k, double time, const std::string& id_prefix) {
   prod::record r;
   r.id = id_prefix + std::to_string(k);
   r.time = time;
-  r.features = {{"brightness", (k + 0.5) / 100}, {"source", std::string(k % 2 == 0 ? "camera" : "upload")}};
+  r.features = {{"brightness", (k + 0.5) / 100},
+                {"source", std::string(k % 2 == 0 ? "camera" : "upload")}};
   r.predicted = classes[(k % 10 == 0 ? k + 1 : k) % 3];
   r.confidence = 0.5 + (k % 50) / 100.0;
   return r;
@@ -189,7 +190,8 @@ TEST_CASE("drift report: a clean window has no drift and the reference's metrics
   CHECK(r["timeline"].is_null());
 }
 
-TEST_CASE("drift report: a brightness-shifted window drifts on brightness with the accuracy drop", "[monitor]") {
+TEST_CASE("drift report: a brightness-shifted window drifts on brightness with the accuracy drop",
+          "[monitor]") {
   model_store m;
   write_traffic(m);
   const json r = m.report({.window = {.since = t_shifted}});
@@ -257,11 +259,13 @@ TEST_CASE("drift report: a brightness-shifted window drifts on brightness with t
   // The markdown names the verdict and the drifted feature.
   const std::string md = monitor::to_markdown(r);
   CHECK(md.find("**Dataset drift: YES**") != std::string::npos);
-  CHECK(md.find("| brightness | numeric | ks | 0.5 | 5.285e-08 | 0.05 | **yes** |") != std::string::npos);
+  CHECK(md.find("| brightness | numeric | ks | 0.5 | 5.285e-08 | 0.05 | **yes** |") !=
+        std::string::npos);
   CHECK(md.find("Accuracy change against the reference: -0.4") != std::string::npos);
 }
 
-TEST_CASE("drift report: windows since, until (inclusive), last, and the hourly timeline", "[monitor]") {
+TEST_CASE("drift report: windows since, until (inclusive), last, and the hourly timeline",
+          "[monitor]") {
   model_store m;
   write_traffic(m);
   CHECK(m.report()["current"]["rows"] == 150);
@@ -301,7 +305,8 @@ TEST_CASE("drift report: windows since, until (inclusive), last, and the hourly 
   CHECK_THROWS_WITH(m.report({.bucket = "week"}), Catch::Contains("'hour' or 'day'"));
 }
 
-TEST_CASE("drift report: tiny samples, constant columns, missing values, unseen categories", "[monitor]") {
+TEST_CASE("drift report: tiny samples, constant columns, missing values, unseen categories",
+          "[monitor]") {
   model_store m;
   std::vector<prod::record> ref = reference_rows();
   for (int k = 0; k < 100; ++k) {
@@ -311,8 +316,8 @@ TEST_CASE("drift report: tiny samples, constant columns, missing values, unseen 
   }
   m.write(prod::record_kind::reference, ref);
   prod::record one = row(30, t_clean, "one-");
-  one.features = {{"brightness", 0.3},       {"source", std::string("scanner")}, {"const", 1.0},
-                  {"score", nan_v},          {"zone", std::string("north")},     {"extra", 5.0}};
+  one.features = {{"brightness", 0.3}, {"source", std::string("scanner")}, {"const", 1.0},
+                  {"score", nan_v},    {"zone", std::string("north")},     {"extra", 5.0}};
   m.write(prod::record_kind::prediction, {one});
   const json r = m.report();
 
@@ -361,7 +366,8 @@ TEST_CASE("drift report: tiny samples, constant columns, missing values, unseen 
   CHECK(monitor::to_markdown(r).find("No feedback labels") != std::string::npos);
 }
 
-TEST_CASE("drift report: scores average over the classes present (scikit-learn's labels=None)", "[monitor]") {
+TEST_CASE("drift report: scores average over the classes present (scikit-learn's labels=None)",
+          "[monitor]") {
   model_store m;
   m.write(prod::record_kind::reference, reference_rows());
   // true T-shirt → T-shirt ×2, true Trouser → T-shirt ×1, true Trouser → Trouser ×1.
@@ -406,7 +412,8 @@ TEST_CASE("drift report: overrides, and what it refuses", "[monitor]") {
 
   monitor::report_options bad;
   bad.drift.per_feature["brightnes"] = {.threshold = 0.2};
-  CHECK_THROWS_WITH(m.report(bad), Catch::Contains("no feature named 'brightnes'") && Catch::Contains("brightness"));
+  CHECK_THROWS_WITH(m.report(bad), Catch::Contains("no feature named 'brightnes'") &&
+                                       Catch::Contains("brightness"));
   CHECK_THROWS_AS(m.report({.window = {.since = t_shifted, .until = t_clean}}), tracker::error);
 }
 

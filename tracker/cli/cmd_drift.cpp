@@ -21,7 +21,8 @@ namespace {
 const command_spec spec{
     .name = "drift",
     .synopsis =
-        "--model RUN [--since T] [--until T] [--last N] [--bucket hour|day] [--test FEATURE=TEST]... "
+        "--model RUN [--since T] [--until T] [--last N] [--bucket hour|day] [--test "
+        "FEATURE=TEST]... "
         "[--threshold FEATURE=X]... [--drift-share X] [--fail-on-drift] [--format markdown|json]",
     .description =
         "Compares the production predictions of model run RUN with its reference records (what\n"
@@ -36,8 +37,8 @@ const command_spec spec{
         "--drift-share X    dataset drift when drifted/tested >= X (default 0.5)\n"
         "--fail-on-drift    exit 1 on dataset drift (for cron and CI)\n"
         "JSON fields: docs/drift.md (\"The report\"); the same JSON as GET /v1/models/RUN/drift.",
-    .value_options = {"--model", "--since", "--until", "--last", "--bucket", "--test", "--threshold",
-                      "--drift-share"},
+    .value_options = {"--model", "--since", "--until", "--last", "--bucket", "--test",
+                      "--threshold", "--drift-share"},
     .flag_options = {"--fail-on-drift"},
     .formats = {"markdown", "json"},
     .max_positional = 0,
@@ -46,7 +47,9 @@ const command_spec spec{
 double parse_time_option(const parsed_args& p, const char* option) {
   const std::string text = *p.value(option);
   const std::optional<double> t = production::parse_time(text);
-  if (!t) throw bad_usage(std::string(option) + " '" + text + "' is neither ISO-8601 (2026-11-22T10:00:00Z) nor Unix seconds");
+  if (!t)
+    throw bad_usage(std::string(option) + " '" + text +
+                    "' is neither ISO-8601 (2026-11-22T10:00:00Z) nor Unix seconds");
   return *t;
 }
 
@@ -82,7 +85,8 @@ monitor::report_options parse_options(const parsed_args& p) {
     o.window.last = n;
   }
   if (const auto bucket = p.value("--bucket")) {
-    if (*bucket != "hour" && *bucket != "day") throw bad_usage("--bucket must be hour or day, not '" + *bucket + "'");
+    if (*bucket != "hour" && *bucket != "day")
+      throw bad_usage("--bucket must be hour or day, not '" + *bucket + "'");
     o.bucket = *bucket;
   }
   for (const std::string& t : p.values("--test")) {
@@ -109,10 +113,21 @@ monitor::report_options parse_options(const parsed_args& p) {
 // report comes as nlohmann::json (keys sorted); the top level is put in the documented order,
 // nested objects keep their sorted order.
 ojson ordered(const nlohmann::json& report) {
-  static const char* const order[] = {"schema_version", "model", "reference", "current", "dataset_drift",
-                                      "drift_share", "drift_share_threshold", "number_of_features",
-                                      "number_of_tested_features", "number_of_drifted_features", "features",
-                                      "prediction_drift", "production_metrics", "flags", "timeline"};
+  static const char* const order[] = {"schema_version",
+                                      "model",
+                                      "reference",
+                                      "current",
+                                      "dataset_drift",
+                                      "drift_share",
+                                      "drift_share_threshold",
+                                      "number_of_features",
+                                      "number_of_tested_features",
+                                      "number_of_drifted_features",
+                                      "features",
+                                      "prediction_drift",
+                                      "production_metrics",
+                                      "flags",
+                                      "timeline"};
   ojson out = ojson::object();
   for (const char* key : order)
     if (report.contains(key)) out[key] = ojson(report[key]);
@@ -133,7 +148,8 @@ int cmd_drift(const args& a, context& ctx) {
     // Without reference records every feature is untested and "no drift" would be a lie.
     if (report["reference"]["rows"].get<std::int64_t>() == 0)
       throw tracker::error(error_code::invalid_argument,
-                           "model run '" + *model + "' has no reference records (the training run records them; or " +
+                           "model run '" + *model +
+                               "' has no reference records (the training run records them; or " +
                                "`tracker import FILE --kind reference --model " + *model + "`)");
     if (p.format == "json")
       write_json(ctx.out, ordered(report));

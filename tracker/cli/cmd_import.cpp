@@ -26,7 +26,8 @@ namespace fs = std::filesystem;
 const command_spec spec{
     .name = "import",
     .synopsis =
-        "FILE --kind predictions|feedback|reference|flags --model RUN [--format jsonl|csv] [--skip-bad] "
+        "FILE --kind predictions|feedback|reference|flags --model RUN [--format jsonl|csv] "
+        "[--skip-bad] "
         "[--output-column NAME]",
     .description =
         "Stores production data of model run RUN from a file. --format defaults to csv for a\n"
@@ -72,10 +73,14 @@ int cmd_import(const args& a, context& ctx) {
     const import_kind kind = parse_kind(p.value("--kind"));
     const std::optional<std::string> model_ref = p.value("--model");
     if (!model_ref) throw bad_usage("--model RUN is required");
-    std::string format = p.value("--format").value_or(fs::path(file).extension() == ".csv" ? "csv" : "jsonl");
-    if (format != "jsonl" && format != "csv") throw bad_usage("--format must be jsonl or csv, not '" + format + "'");
-    if (kind == import_kind::flags && format != "csv") throw bad_usage("--kind flags reads a CSV flag log (--format csv)");
-    if (p.value("--output-column") && kind != import_kind::flags) throw bad_usage("--output-column is for --kind flags");
+    std::string format =
+        p.value("--format").value_or(fs::path(file).extension() == ".csv" ? "csv" : "jsonl");
+    if (format != "jsonl" && format != "csv")
+      throw bad_usage("--format must be jsonl or csv, not '" + format + "'");
+    if (kind == import_kind::flags && format != "csv")
+      throw bad_usage("--kind flags reads a CSV flag log (--format csv)");
+    if (p.value("--output-column") && kind != import_kind::flags)
+      throw bad_usage("--output-column is for --kind flags");
     const bool skip_bad = p.flag("--skip-bad");
 
     const std::string text = read_file(file);
@@ -84,7 +89,9 @@ int cmd_import(const args& a, context& ctx) {
     prod::store store = prod::store::open(p.store);
     const prod::model_info model = store.model(*model_ref);
 
-    import_source src{.kind = kind, .model = &model, .base_dir = fs::path(file).parent_path(),
+    import_source src{.kind = kind,
+                      .model = &model,
+                      .base_dir = fs::path(file).parent_path(),
                       .output_column = p.value("--output-column").value_or("")};
     import_batch batch;
     try {
@@ -94,13 +101,15 @@ int cmd_import(const args& a, context& ctx) {
     }
     if (!batch.bad.empty() && !skip_bad) {
       const std::size_t more = batch.bad.size() - 1;
-      throw tracker::error(error_code::invalid_argument,
-                           file + ": " + batch.bad.front().text() + "; nothing stored" +
-                               (more ? " (" + std::to_string(more) + " more bad line" + (more > 1 ? "s" : "") +
-                                           "; --skip-bad stores the good ones)"
-                                     : std::string()));
+      throw tracker::error(
+          error_code::invalid_argument,
+          file + ": " + batch.bad.front().text() + "; nothing stored" +
+              (more ? " (" + std::to_string(more) + " more bad line" + (more > 1 ? "s" : "") +
+                          "; --skip-bad stores the good ones)"
+                    : std::string()));
     }
-    for (const bad_line& b : batch.bad) ctx.err << "tracker: " << file << ": skipped " << b.text() << '\n';
+    for (const bad_line& b : batch.bad)
+      ctx.err << "tracker: " << file << ": skipped " << b.text() << '\n';
 
     std::vector<prod::record> records;
     std::vector<prod::feedback> feedback;
@@ -115,13 +124,14 @@ int cmd_import(const args& a, context& ctx) {
     prod::write_result wrote, fed;
     if (!records.empty()) {
       try {
-        wrote = store.write(model, kind == import_kind::reference ? prod::record_kind::reference
-                                                                  : prod::record_kind::prediction,
+        wrote = store.write(model,
+                            kind == import_kind::reference ? prod::record_kind::reference
+                                                           : prod::record_kind::prediction,
                             std::move(records));
       } catch (const prod::record_error& e) {  // checked above already; kept for the line number
         throw tracker::error(error_code::invalid_argument,
-                             file + ": line " + std::to_string(record_lines.at(e.index())) + ": " + e.field() + ": " +
-                                 e.reason() + "; nothing stored");
+                             file + ": line " + std::to_string(record_lines.at(e.index())) + ": " +
+                                 e.field() + ": " + e.reason() + "; nothing stored");
       }
     }
     if (!feedback.empty()) fed = store.write_feedback(std::move(feedback), &model);
@@ -131,7 +141,9 @@ int cmd_import(const args& a, context& ctx) {
     ctx.out << " and " << fed.accepted << " feedback";
     if (fed.duplicates) ctx.out << " (" << fed.duplicates << " already stored)";
     ctx.out << " for " << model.run_name << " (" << model.run_id << ") from " << file;
-    if (!batch.bad.empty()) ctx.out << "; skipped " << batch.bad.size() << " bad line" << (batch.bad.size() == 1 ? "" : "s");
+    if (!batch.bad.empty())
+      ctx.out << "; skipped " << batch.bad.size() << " bad line"
+              << (batch.bad.size() == 1 ? "" : "s");
     ctx.out << '\n';
     return exit_code::ok;
   });

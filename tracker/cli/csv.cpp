@@ -23,7 +23,9 @@ std::vector<csv_record> parse_csv(std::string_view text) {
     current = {};
     in_record = false;
   };
-  const auto is_line_break = [&](std::size_t at) { return text[at] == '\n' || (text[at] == '\r' && at + 1 < n && text[at + 1] == '\n'); };
+  const auto is_line_break = [&](std::size_t at) {
+    return text[at] == '\n' || (text[at] == '\r' && at + 1 < n && text[at + 1] == '\n');
+  };
   const auto skip_line_break = [&] {
     i += text[i] == '\r' ? 2 : 1;
     ++line;
@@ -43,7 +45,8 @@ std::vector<csv_record> parse_csv(std::string_view text) {
       ++i;
       for (;;) {
         if (i >= n)
-          throw csv_error(start_line, current.fields.size() + 1, "quoted field is never closed (a '\"' is missing)");
+          throw csv_error(start_line, current.fields.size() + 1,
+                          "quoted field is never closed (a '\"' is missing)");
         if (text[i] == '"') {
           if (i + 1 < n && text[i + 1] == '"') {  // "" is one quote
             field += '"';
@@ -58,7 +61,8 @@ std::vector<csv_record> parse_csv(std::string_view text) {
       }
       if (i < n && text[i] != ',' && !is_line_break(i))
         throw csv_error(line, current.fields.size() + 1,
-                        std::string("unexpected '") + text[i] + "' after a closing quote (write \"\" for a quote)");
+                        std::string("unexpected '") + text[i] +
+                            "' after a closing quote (write \"\" for a quote)");
       // A quoted empty field must still count as a field: mark it by falling through to the
       // separator handling below with the field possibly empty.
       if (i >= n) {

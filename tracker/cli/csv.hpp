@@ -32,8 +32,8 @@ struct csv_record {
 class csv_error : public tracker::error {
  public:
   csv_error(std::size_t line, std::size_t column, const std::string& message)
-      : error(error_code::invalid_argument,
-              "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + message),
+      : error(error_code::invalid_argument, "line " + std::to_string(line) + ", column " +
+                                                std::to_string(column) + ": " + message),
         line_(line),
         column_(column) {}
   std::size_t line() const noexcept { return line_; }

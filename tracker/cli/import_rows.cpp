@@ -64,8 +64,10 @@ json probabilities_value(const std::string& text) {
 
 bool has_image_extension(const std::string& path) {
   std::string ext = fs::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".webp" || ext == ".gif" || ext == ".bmp";
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".webp" || ext == ".gif" ||
+         ext == ".bmp";
 }
 
 // The bytes of an image named in the file, relative to its directory (absolute paths as is).
@@ -88,7 +90,9 @@ struct column_map {
   std::string where(const std::string& field) const {
     std::size_t best = header.size(), best_len = 0;
     for (const auto& [path, col] : fields) {
-      const bool match = field == path || (field.rfind(path, 0) == 0 && (field[path.size()] == '.' || field[path.size()] == '['));
+      const bool match =
+          field == path ||
+          (field.rfind(path, 0) == 0 && (field[path.size()] == '.' || field[path.size()] == '['));
       if (match && path.size() >= best_len) best = col, best_len = path.size();
     }
     if (best == header.size()) return field.empty() ? "" : "field " + field;
@@ -107,31 +111,45 @@ struct csv_layout {
   std::optional<std::size_t> id, label, image;
 };
 
-csv_layout layout_for(const std::vector<std::string>& header, import_kind kind, std::size_t header_line) {
+csv_layout layout_for(const std::vector<std::string>& header, import_kind kind,
+                      std::size_t header_line) {
   csv_layout l;
   l.map.header = header;
   for (std::size_t c = 0; c < header.size(); ++c) {
     const std::string& h = header[c];
     if (h.empty()) throw csv_error(header_line, c + 1, "the header names no column here");
     for (std::size_t d = 0; d < c; ++d)
-      if (header[d] == h) throw csv_error(header_line, c + 1, "column '" + h + "' appears twice in the header");
+      if (header[d] == h)
+        throw csv_error(header_line, c + 1, "column '" + h + "' appears twice in the header");
     if (kind == import_kind::feedback) {
       if (h != "id" && h != "label" && h != "flag" && h != "reason" && h != "timestamp")
-        throw csv_error(header_line, c + 1, "'" + h + "' is not a feedback column (id, label, flag, reason, timestamp)");
+        throw csv_error(
+            header_line, c + 1,
+            "'" + h + "' is not a feedback column (id, label, flag, reason, timestamp)");
       l.map.fields.emplace_back(h, c);
       if (h == "id") l.id = c;
       continue;
     }
-    if (h == "id") l.id = c, l.map.fields.emplace_back("id", c);
-    else if (h == "timestamp" || h == "time") l.map.fields.emplace_back("timestamp", c);
-    else if (h == "prediction" || h == "predicted") l.map.fields.emplace_back("prediction", c);
-    else if (h == "probabilities") l.map.fields.emplace_back("prediction.probabilities", c);
-    else if (h == "confidence") l.map.fields.emplace_back("prediction.confidence", c);
-    else if (h == "latency_ms") l.map.fields.emplace_back("latency_ms", c);
-    else if (h == "label") l.label = c, l.map.fields.emplace_back("label", c);
-    else if (h == "image") l.image = c, l.map.fields.emplace_back("image", c);
-    else if (h.rfind("tag.", 0) == 0) l.map.fields.emplace_back("tags." + h.substr(4), c);
-    else l.map.fields.emplace_back("features." + h, c);
+    if (h == "id")
+      l.id = c, l.map.fields.emplace_back("id", c);
+    else if (h == "timestamp" || h == "time")
+      l.map.fields.emplace_back("timestamp", c);
+    else if (h == "prediction" || h == "predicted")
+      l.map.fields.emplace_back("prediction", c);
+    else if (h == "probabilities")
+      l.map.fields.emplace_back("prediction.probabilities", c);
+    else if (h == "confidence")
+      l.map.fields.emplace_back("prediction.confidence", c);
+    else if (h == "latency_ms")
+      l.map.fields.emplace_back("latency_ms", c);
+    else if (h == "label")
+      l.label = c, l.map.fields.emplace_back("label", c);
+    else if (h == "image")
+      l.image = c, l.map.fields.emplace_back("image", c);
+    else if (h.rfind("tag.", 0) == 0)
+      l.map.fields.emplace_back("tags." + h.substr(4), c);
+    else
+      l.map.fields.emplace_back("features." + h, c);
   }
   if (kind == import_kind::feedback && !l.id)
     throw csv_error(header_line, 1, "a feedback CSV needs an 'id' column");
@@ -184,10 +202,11 @@ json row_json(const csv_layout& l, const std::vector<std::string>& f, import_kin
 
 // ---- gradio flag logs ------------------------------------------------------------------------
 
-// gradio's Label output flags as JSON: {"label": "Shirt", "confidences": [{"label", "confidence"}]}.
-// A plain class name is accepted too.
+// gradio's Label output flags as JSON: {"label": "Shirt", "confidences": [{"label",
+// "confidence"}]}. A plain class name is accepted too.
 void apply_output(json& prediction, const std::string& value, const prod::model_info& model) {
-  const json j = value.empty() || value.front() != '{' ? json() : json::parse(value, nullptr, false);
+  const json j =
+      value.empty() || value.front() != '{' ? json() : json::parse(value, nullptr, false);
   if (!j.is_object()) {
     if (!value.empty()) prediction["label"] = value;
     return;
@@ -196,12 +215,15 @@ void apply_output(json& prediction, const std::string& value, const prod::model_
   if (!j.contains("confidences") || !j["confidences"].is_array()) return;
   std::map<std::string, double> conf;
   for (const json& c : j["confidences"])
-    if (c.is_object() && c.contains("label") && c.contains("confidence") && c["confidence"].is_number())
-      conf[c["label"].is_string() ? c["label"].get<std::string>() : c["label"].dump()] = c["confidence"].get<double>();
+    if (c.is_object() && c.contains("label") && c.contains("confidence") &&
+        c["confidence"].is_number())
+      conf[c["label"].is_string() ? c["label"].get<std::string>() : c["label"].dump()] =
+          c["confidence"].get<double>();
   // Probabilities only when they cover the model's classes (gradio may keep just the top k);
   // otherwise the predicted class's confidence alone.
-  const bool all = !model.classes.empty() &&
-                   std::all_of(model.classes.begin(), model.classes.end(), [&](const std::string& c) { return conf.count(c); });
+  const bool all =
+      !model.classes.empty() && std::all_of(model.classes.begin(), model.classes.end(),
+                                            [&](const std::string& c) { return conf.count(c); });
   if (all) {
     json p = json::array();
     for (const std::string& c : model.classes) p.push_back(conf[c]);
@@ -248,9 +270,11 @@ import_batch read_jsonl(std::string_view text, const import_source& src) {
       if (src.kind == import_kind::feedback)
         item.feedback.push_back(prod::feedback_from_json(j, src.model, index));
       else
-        item.record = prod::record_from_json(
-            j, src.kind == import_kind::reference ? prod::record_kind::reference : prod::record_kind::prediction,
-            *src.model, index);
+        item.record = prod::record_from_json(j,
+                                             src.kind == import_kind::reference
+                                                 ? prod::record_kind::reference
+                                                 : prod::record_kind::prediction,
+                                             *src.model, index);
       out.items.push_back(std::move(item));
     } catch (const json::parse_error& e) {
       // nlohmann's byte position counts from the start of this line (1-based).
@@ -277,12 +301,16 @@ import_batch read_csv_rows(const std::vector<csv_record>& rows, const import_sou
       if (header[c] == (src.output_column.empty() ? "output" : src.output_column)) output_col = c;
     }
     if (!output_col && !src.output_column.empty())
-      throw csv_error(rows[0].line, 1, "no column named '" + src.output_column + "' (--output-column)");
+      throw csv_error(rows[0].line, 1,
+                      "no column named '" + src.output_column + "' (--output-column)");
     // gradio writes the inputs, then the outputs, then flag, username, timestamp (newer
     // versions leave some of those out): the output is the last column that is none of them.
     for (std::size_t c = header.size(); !output_col && c-- > 0;)
-      if (header[c] != "flag" && header[c] != "username" && header[c] != "timestamp") output_col = c;
-    if (!output_col) throw csv_error(rows[0].line, 1, "cannot tell the model's output column (use --output-column)");
+      if (header[c] != "flag" && header[c] != "username" && header[c] != "timestamp")
+        output_col = c;
+    if (!output_col)
+      throw csv_error(rows[0].line, 1,
+                      "cannot tell the model's output column (use --output-column)");
     l.map.fields[*output_col].first = "prediction";
     if (flag_col) l.map.fields[*flag_col].first = "flag";
     if (user_col) l.map.fields[*user_col].first = "tags.username";
@@ -298,7 +326,8 @@ import_batch read_csv_rows(const std::vector<csv_record>& rows, const import_sou
       if (!l.image) l.image = c;
     }
   }
-  const prod::record_kind rk = src.kind == import_kind::reference ? prod::record_kind::reference : prod::record_kind::prediction;
+  const prod::record_kind rk = src.kind == import_kind::reference ? prod::record_kind::reference
+                                                                  : prod::record_kind::prediction;
 
   for (std::size_t r = 1; r < rows.size(); ++r) {
     const csv_record& row = rows[r];
@@ -338,7 +367,8 @@ import_batch read_csv_rows(const std::vector<csv_record>& rows, const import_sou
         }
         // A prediction CSV's label, and a gradio flag, are feedback on the new record.
         if (src.kind == import_kind::predictions && l.label && !f[*l.label].empty())
-          item.feedback.push_back(prod::feedback_from_json({{"id", rec.id}, {"label", f[*l.label]}}, src.model, index));
+          item.feedback.push_back(
+              prod::feedback_from_json({{"id", rec.id}, {"label", f[*l.label]}}, src.model, index));
         if (flags) {
           prod::feedback fb;
           fb.id = rec.id;

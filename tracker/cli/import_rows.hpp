@@ -28,13 +28,13 @@ enum class import_kind { predictions, feedback, reference, flags };
 // One record (or feedback) of the file and the line it came from.
 struct import_item {
   std::size_t line = 0;
-  std::optional<production::record> record;     // predictions, reference, flags
-  std::vector<production::feedback> feedback;   // feedback; a CSV label or a gradio flag
+  std::optional<production::record> record;    // predictions, reference, flags
+  std::vector<production::feedback> feedback;  // feedback; a CSV label or a gradio flag
 };
 
 struct bad_line {
   std::size_t line = 0;
-  std::string where;    // "column 3 (brightness)", "field features.brightness", or ""
+  std::string where;  // "column 3 (brightness)", "field features.brightness", or ""
   std::string message;
   std::string text() const;  // "line 5, column 3 (brightness): is not a number"
 };
@@ -48,7 +48,7 @@ struct import_source {
   import_kind kind = import_kind::predictions;
   const production::model_info* model = nullptr;
   std::filesystem::path base_dir;  // image paths are relative to it (the file's directory)
-  std::string output_column;       // flags: the model's answer; empty: "output", else the last input
+  std::string output_column;  // flags: the model's answer; empty: "output", else the last input
 };
 
 import_batch read_jsonl(std::string_view text, const import_source& src);

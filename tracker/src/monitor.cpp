@@ -60,7 +60,8 @@ const prod::feature_column* find_feature(const prod::dataset& d, const std::stri
   return nullptr;
 }
 
-std::vector<feature_pair> pair_features(const prod::dataset& ref, const prod::dataset& cur, text_storage& storage) {
+std::vector<feature_pair> pair_features(const prod::dataset& ref, const prod::dataset& cur,
+                                        text_storage& storage) {
   std::set<std::string> names;
   for (const prod::feature_column& c : ref.features) names.insert(c.name);
   for (const prod::feature_column& c : cur.features) names.insert(c.name);
@@ -70,7 +71,8 @@ std::vector<feature_pair> pair_features(const prod::dataset& ref, const prod::da
     const prod::feature_column* c = find_feature(cur, name);
     // Numeric only when every side that has the feature is numeric.
     const bool as_text = (r && !r->numeric) || (c && !c->numeric);
-    feature_pair p{name, drift::prepare(view_of(r, as_text, storage)), view_of(c, as_text, storage)};
+    feature_pair p{name, drift::prepare(view_of(r, as_text, storage)),
+                   view_of(c, as_text, storage)};
     out.push_back(std::move(p));
   }
   return out;
@@ -86,8 +88,8 @@ drift::column_view slice(const drift::column_view& v, std::size_t begin, std::si
 }
 
 // Drift of every feature for production rows [begin, end).
-drift::drift_report feature_drift(const std::vector<feature_pair>& features, std::size_t begin, std::size_t end,
-                                  const drift::options& opts) {
+drift::drift_report feature_drift(const std::vector<feature_pair>& features, std::size_t begin,
+                                  std::size_t end, const drift::options& opts) {
   std::vector<drift::feature_result> results(features.size());
   // drift::compute_report would re-prepare the reference per call (and per timeline bucket);
   // with the references prepared once the per-feature loop is ours, spread over
@@ -98,8 +100,9 @@ drift::drift_report feature_drift(const std::vector<feature_pair>& features, std
   const auto work = [&] {
     for (std::size_t i; (i = next++) < features.size();) {
       try {
-        results[i] = drift::test_feature(features[i].name, features[i].reference,
-                                         drift::prepare(slice(features[i].current, begin, end)), opts);
+        results[i] =
+            drift::test_feature(features[i].name, features[i].reference,
+                                drift::prepare(slice(features[i].current, begin, end)), opts);
       } catch (...) {
         const std::lock_guard<std::mutex> lock(failure_mu);
         if (!failure) failure = std::current_exception();
@@ -122,7 +125,8 @@ drift::drift_report feature_drift(const std::vector<feature_pair>& features, std
 // The model's classes, then any other class name met in predictions or labels (sorted), so a
 // label outside the model's list still gets a row instead of being dropped.
 std::vector<std::string> class_list(const prod::dataset& ref, const prod::dataset& cur) {
-  std::vector<std::string> classes = cur.model.classes.empty() ? ref.model.classes : cur.model.classes;
+  std::vector<std::string> classes =
+      cur.model.classes.empty() ? ref.model.classes : cur.model.classes;
   std::set<std::string> known(classes.begin(), classes.end()), extra;
   for (const auto* names : {&ref.predicted, &ref.label, &cur.predicted, &cur.label})
     for (const std::string& n : *names)
@@ -132,8 +136,9 @@ std::vector<std::string> class_list(const prod::dataset& ref, const prod::datase
 }
 
 // Counts (label, predicted) over rows [begin, end) that have a label.
-metrics::confusion_matrix confusion_of(const prod::dataset& d, const std::vector<std::string>& classes,
-                                       std::size_t begin, std::size_t end) {
+metrics::confusion_matrix confusion_of(const prod::dataset& d,
+                                       const std::vector<std::string>& classes, std::size_t begin,
+                                       std::size_t end) {
   std::map<std::string, std::int64_t, std::less<>> index;
   for (std::size_t i = 0; i < classes.size(); ++i) index[classes[i]] = static_cast<std::int64_t>(i);
   metrics::confusion_matrix cm(classes);
@@ -165,7 +170,8 @@ metrics::classification_report scores_of(const metrics::confusion_matrix& cm) {
 // Row-normalized production minus row-normalized reference (scikit-learn's normalize="true":
 // cell (i, j) = share of true class i predicted as j). Counts would compare window sizes, not
 // behaviour. A row without samples normalizes to zeros.
-json confusion_difference(const metrics::confusion_matrix& prod_cm, const metrics::confusion_matrix& ref_cm) {
+json confusion_difference(const metrics::confusion_matrix& prod_cm,
+                          const metrics::confusion_matrix& ref_cm) {
   const std::size_t k = prod_cm.size();
   const auto rate = [k](const metrics::confusion_matrix& cm, std::size_t i, std::size_t j) {
     std::int64_t row = 0;
@@ -181,7 +187,8 @@ json confusion_difference(const metrics::confusion_matrix& prod_cm, const metric
   return {{"labels", prod_cm.labels()}, {"normalize", "true"}, {"matrix", std::move(matrix)}};
 }
 
-json production_metrics(const prod::dataset& ref, const prod::dataset& cur, const std::vector<std::string>& classes) {
+json production_metrics(const prod::dataset& ref, const prod::dataset& cur,
+                        const std::vector<std::string>& classes) {
   const metrics::confusion_matrix cm = confusion_of(cur, classes, 0, cur.size());
   const metrics::confusion_matrix ref_cm = confusion_of(ref, classes, 0, ref.size());
   const metrics::classification_report r = scores_of(cm);
@@ -190,49 +197,61 @@ json production_metrics(const prod::dataset& ref, const prod::dataset& cur, cons
   const auto score = [labeled](double v) { return labeled ? json(v) : json(nullptr); };
   json per_class = json::array();
   for (const metrics::class_scores& c : r.per_class)
-    per_class.push_back({{"label", c.label}, {"precision", c.precision}, {"recall", c.recall}, {"f1", c.f1},
-                         {"support", c.support}, {"predicted", c.predicted}});
-  return {{"labeled", cm.total()},
-          {"label_coverage", cur.size() ? json(static_cast<double>(cm.total()) / static_cast<double>(cur.size()))
-                                        : json(nullptr)},
-          {"accuracy", score(r.accuracy)},
-          {"precision_macro", score(r.macro.precision)},
-          {"recall_macro", score(r.macro.recall)},
-          {"f1_macro", score(r.macro.f1)},
-          {"precision_micro", score(r.micro.precision)},
-          {"recall_micro", score(r.micro.recall)},
-          {"f1_micro", score(r.micro.f1)},
-          {"precision_weighted", score(r.weighted.precision)},
-          {"recall_weighted", score(r.weighted.recall)},
-          {"f1_weighted", score(r.weighted.f1)},
-          {"per_class", std::move(per_class)},
-          {"reference_labeled", ref_cm.total()},
-          {"reference_accuracy", ref_labeled ? json(rr.accuracy) : json(nullptr)},
-          {"reference_f1_macro", ref_labeled ? json(rr.macro.f1) : json(nullptr)},
-          {"accuracy_change", labeled && ref_labeled ? json(r.accuracy - rr.accuracy) : json(nullptr)},
-          {"confusion", cm.to_json()},
-          {"reference_confusion", ref_cm.to_json()},
-          {"confusion_difference", confusion_difference(cm, ref_cm)}};
+    per_class.push_back({{"label", c.label},
+                         {"precision", c.precision},
+                         {"recall", c.recall},
+                         {"f1", c.f1},
+                         {"support", c.support},
+                         {"predicted", c.predicted}});
+  return {
+      {"labeled", cm.total()},
+      {"label_coverage",
+       cur.size() ? json(static_cast<double>(cm.total()) / static_cast<double>(cur.size()))
+                  : json(nullptr)},
+      {"accuracy", score(r.accuracy)},
+      {"precision_macro", score(r.macro.precision)},
+      {"recall_macro", score(r.macro.recall)},
+      {"f1_macro", score(r.macro.f1)},
+      {"precision_micro", score(r.micro.precision)},
+      {"recall_micro", score(r.micro.recall)},
+      {"f1_micro", score(r.micro.f1)},
+      {"precision_weighted", score(r.weighted.precision)},
+      {"recall_weighted", score(r.weighted.recall)},
+      {"f1_weighted", score(r.weighted.f1)},
+      {"per_class", std::move(per_class)},
+      {"reference_labeled", ref_cm.total()},
+      {"reference_accuracy", ref_labeled ? json(rr.accuracy) : json(nullptr)},
+      {"reference_f1_macro", ref_labeled ? json(rr.macro.f1) : json(nullptr)},
+      {"accuracy_change", labeled && ref_labeled ? json(r.accuracy - rr.accuracy) : json(nullptr)},
+      {"confusion", cm.to_json()},
+      {"reference_confusion", ref_cm.to_json()},
+      {"confusion_difference", confusion_difference(cm, ref_cm)}};
 }
 
 // ---- prediction drift, flags, timeline -----------------------------------------------------
 
-json prediction_drift(const prod::dataset& ref, const prod::dataset& cur, const drift::options& opts) {
-  const drift::feature_result cls =
-      drift::test_feature("predicted_class", drift::prepare(drift::column_view::categorical(ref.predicted)),
-                          drift::prepare(drift::column_view::categorical(cur.predicted)), opts);
+json prediction_drift(const prod::dataset& ref, const prod::dataset& cur,
+                      const drift::options& opts) {
+  const drift::feature_result cls = drift::test_feature(
+      "predicted_class", drift::prepare(drift::column_view::categorical(ref.predicted)),
+      drift::prepare(drift::column_view::categorical(cur.predicted)), opts);
   const drift::feature_result conf =
       drift::test_feature("confidence", drift::prepare(drift::column_view::numeric(ref.confidence)),
                           drift::prepare(drift::column_view::numeric(cur.confidence)), opts);
-  return {{"predicted_class", cls.to_json()}, {"confidence", conf.to_json()}, {"drifted", cls.drifted || conf.drifted}};
+  return {{"predicted_class", cls.to_json()},
+          {"confidence", conf.to_json()},
+          {"drifted", cls.drifted || conf.drifted}};
 }
 
-json count_entries(const std::map<std::string, std::int64_t>& counts, const char* key, std::size_t rows) {
+json count_entries(const std::map<std::string, std::int64_t>& counts, const char* key,
+                   std::size_t rows) {
   std::vector<std::pair<std::string, std::int64_t>> sorted(counts.begin(), counts.end());
-  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
   json out = json::array();
   for (const auto& [name, n] : sorted)
-    out.push_back({{key, name}, {"count", n}, {"rate", static_cast<double>(n) / static_cast<double>(rows)}});
+    out.push_back(
+        {{key, name}, {"count", n}, {"rate", static_cast<double>(n) / static_cast<double>(rows)}});
   return out;
 }
 
@@ -246,14 +265,18 @@ json flags_block(const prod::dataset& cur, std::size_t max_samples) {
     ++by_flag[cur.flag[i]];
     ++by_reason[cur.reason[i]];
     if (samples.size() < max_samples)
-      samples.push_back({{"id", cur.ids[i]}, {"time", iso_time(cur.times[i])}, {"predicted", cur.predicted[i]},
+      samples.push_back({{"id", cur.ids[i]},
+                         {"time", iso_time(cur.times[i])},
+                         {"predicted", cur.predicted[i]},
                          {"label", cur.label[i].empty() ? json(nullptr) : json(cur.label[i])},
-                         {"flag", cur.flag[i]}, {"reason", cur.reason[i]},
+                         {"flag", cur.flag[i]},
+                         {"reason", cur.reason[i]},
                          {"image", cur.image[i].empty() ? json(nullptr) : json(cur.image[i])}});
   }
   const std::size_t rows = cur.size();
   return {{"flagged", flagged},
-          {"rate", rows ? json(static_cast<double>(flagged) / static_cast<double>(rows)) : json(nullptr)},
+          {"rate",
+           rows ? json(static_cast<double>(flagged) / static_cast<double>(rows)) : json(nullptr)},
           {"by_flag", count_entries(by_flag, "flag", rows)},
           {"by_reason", count_entries(by_reason, "reason", rows)},
           {"samples", std::move(samples)}};
@@ -281,7 +304,8 @@ json timeline(const prod::dataset& cur, const std::vector<feature_pair>& feature
                        {"dataset_drift", d.dataset_drift},
                        {"number_of_drifted_features", d.drifted},
                        {"labeled", cm.total()},
-                       {"accuracy", cm.total() ? json(static_cast<double>(cm.correct()) / static_cast<double>(cm.total()))
+                       {"accuracy", cm.total() ? json(static_cast<double>(cm.correct()) /
+                                                      static_cast<double>(cm.total()))
                                                : json(nullptr)},
                        {"flagged", flagged},
                        {"flag_rate", static_cast<double>(flagged) / rows}});
@@ -298,27 +322,33 @@ json window_json(const prod::window& w) {
 
 void check_options(const report_options& o, const std::vector<feature_pair>& features) {
   if (!o.bucket.empty() && o.bucket != "hour" && o.bucket != "day")
-    throw error(error_code::invalid_argument, "bucket must be 'hour' or 'day', not '" + o.bucket + "'");
+    throw error(error_code::invalid_argument,
+                "bucket must be 'hour' or 'day', not '" + o.bucket + "'");
   if (o.window.since && o.window.until && *o.window.since > *o.window.until)
     throw error(error_code::invalid_argument, "the window's since (" + iso_time(*o.window.since) +
-                                                  ") is after its until (" + iso_time(*o.window.until) + ")");
+                                                  ") is after its until (" +
+                                                  iso_time(*o.window.until) + ")");
   for (const auto& [name, _] : o.drift.per_feature) {
     if (name == "predicted_class" || name == "confidence") continue;
-    const bool known = std::any_of(features.begin(), features.end(), [&](const feature_pair& f) { return f.name == name; });
+    const bool known = std::any_of(features.begin(), features.end(),
+                                   [&](const feature_pair& f) { return f.name == name; });
     if (!known) {
       std::string list;
       for (const feature_pair& f : features) list += (list.empty() ? "" : ", ") + f.name;
-      throw error(error_code::invalid_argument, "no feature named '" + name + "' in the reference or production records" +
-                                                    (list.empty() ? std::string() : " (features: " + list + ")"));
+      throw error(error_code::invalid_argument,
+                  "no feature named '" + name + "' in the reference or production records" +
+                      (list.empty() ? std::string() : " (features: " + list + ")"));
     }
   }
 }
 
 }  // namespace
 
-json drift_report(const reader& store, const std::string& model_ref, const report_options& options) {
+json drift_report(const reader& store, const std::string& model_ref,
+                  const report_options& options) {
   const prod::dataset ref = prod::read(store, model_ref, prod::record_kind::reference);
-  const prod::dataset cur = prod::read(store, model_ref, prod::record_kind::prediction, options.window);
+  const prod::dataset cur =
+      prod::read(store, model_ref, prod::record_kind::prediction, options.window);
   text_storage storage;
   const std::vector<feature_pair> features = pair_features(ref, cur, storage);
   check_options(options, features);

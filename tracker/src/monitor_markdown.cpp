@@ -60,9 +60,12 @@ std::string percent(const json& v) {
 std::string cell(const std::string& text) {
   std::string out;
   for (char c : text) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else
+      out += c;
   }
   return out;
 }
@@ -75,9 +78,10 @@ void feature_table(std::ostream& out, const json& features) {
   for (const json& f : features) {
     std::string drifted = f.value("drifted", false) ? "**yes**" : "no";
     if (f.contains("note")) drifted = "untested (" + cell(f["note"].get<std::string>()) + ")";
-    out << "| " << cell(f.value("name", "")) << " | " << f.value("type", "") << " | " << f.value("test", "") << " | "
-        << num(f.value("statistic", json())) << " | " << num(f.value("p_value", json())) << " | "
-        << num(f.value("threshold", json())) << " | " << drifted << " |\n";
+    out << "| " << cell(f.value("name", "")) << " | " << f.value("type", "") << " | "
+        << f.value("test", "") << " | " << num(f.value("statistic", json())) << " | "
+        << num(f.value("p_value", json())) << " | " << num(f.value("threshold", json())) << " | "
+        << drifted << " |\n";
   }
 }
 
@@ -88,7 +92,8 @@ void metrics_section(std::ostream& out, const json& m, const json& current_rows)
     out << "No feedback labels for the " << num(current_rows) << " production rows yet.\n";
     return;
   }
-  out << "Labeled: " << labeled << " of " << num(current_rows) << " rows (" << percent(m["label_coverage"]) << ").\n\n"
+  out << "Labeled: " << labeled << " of " << num(current_rows) << " rows ("
+      << percent(m["label_coverage"]) << ").\n\n"
       << "| metric | production | reference |\n|---|---|---|\n"
       << "| accuracy | " << num(m["accuracy"]) << " | " << num(m["reference_accuracy"]) << " |\n"
       << "| f1_macro | " << num(m["f1_macro"]) << " | " << num(m["reference_f1_macro"]) << " |\n"
@@ -100,8 +105,9 @@ void metrics_section(std::ostream& out, const json& m, const json& current_rows)
     out << "\nAccuracy change against the reference: " << num(m["accuracy_change"]) << ".\n";
   out << "\n| class | precision | recall | f1 | support | predicted |\n|---|---|---|---|---|---|\n";
   for (const json& c : m["per_class"])
-    out << "| " << text(c["label"]) << " | " << num(c["precision"]) << " | " << num(c["recall"]) << " | "
-        << num(c["f1"]) << " | " << num(c["support"]) << " | " << num(c["predicted"]) << " |\n";
+    out << "| " << text(c["label"]) << " | " << num(c["precision"]) << " | " << num(c["recall"])
+        << " | " << num(c["f1"]) << " | " << num(c["support"]) << " | " << num(c["predicted"])
+        << " |\n";
 }
 
 void flags_section(std::ostream& out, const json& f) {
@@ -113,7 +119,8 @@ void flags_section(std::ostream& out, const json& f) {
   out << "Flagged: " << num(f["flagged"]) << " (" << percent(f["rate"]) << " of the rows).\n\n"
       << "| flag | count | rate |\n|---|---|---|\n";
   for (const json& e : f["by_flag"])
-    out << "| " << text(e["flag"]) << " | " << num(e["count"]) << " | " << percent(e["rate"]) << " |\n";
+    out << "| " << text(e["flag"]) << " | " << num(e["count"]) << " | " << percent(e["rate"])
+        << " |\n";
   out << "\n| reason | count | rate |\n|---|---|---|\n";
   for (const json& e : f["by_reason"]) {
     const std::string reason = e["reason"].get<std::string>();
@@ -128,9 +135,10 @@ void timeline_section(std::ostream& out, const json& t) {
       << "| start | rows | drift share | dataset drift | labeled | accuracy | flag rate |\n"
          "|---|---|---|---|---|---|---|\n";
   for (const json& b : t["buckets"])
-    out << "| " << text(b["start"]) << " | " << num(b["rows"]) << " | " << num(b["drift_share"]) << " | "
-        << (b.value("dataset_drift", false) ? "**yes**" : "no") << " | " << num(b["labeled"]) << " | "
-        << num(b["accuracy"]) << " | " << percent(b["flag_rate"]) << " |\n";
+    out << "| " << text(b["start"]) << " | " << num(b["rows"]) << " | " << num(b["drift_share"])
+        << " | " << (b.value("dataset_drift", false) ? "**yes**" : "no") << " | "
+        << num(b["labeled"]) << " | " << num(b["accuracy"]) << " | " << percent(b["flag_rate"])
+        << " |\n";
 }
 
 }  // namespace
@@ -138,14 +146,18 @@ void timeline_section(std::ostream& out, const json& t) {
 std::string to_markdown(const json& r) {
   std::ostringstream out;
   const json& model = r["model"];
-  out << "# Drift report: " << cell(model.value("name", "")) << " (" << cell(model.value("run", "")) << ")\n\n";
+  out << "# Drift report: " << cell(model.value("name", "")) << " (" << cell(model.value("run", ""))
+      << ")\n\n";
   const json& cur = r["current"];
   const json& w = cur["window"];
-  out << "Reference: " << num(r["reference"]["rows"]) << " rows. Production: " << num(cur["rows"]) << " rows";
-  if (cur["from"].is_string()) out << ", " << cur["from"].get<std::string>() << " to " << cur["to"].get<std::string>();
+  out << "Reference: " << num(r["reference"]["rows"]) << " rows. Production: " << num(cur["rows"])
+      << " rows";
+  if (cur["from"].is_string())
+    out << ", " << cur["from"].get<std::string>() << " to " << cur["to"].get<std::string>();
   std::string window;
   if (w["since"].is_string()) window += "since " + w["since"].get<std::string>();
-  if (w["until"].is_string()) window += (window.empty() ? "" : ", ") + ("until " + w["until"].get<std::string>());
+  if (w["until"].is_string())
+    window += (window.empty() ? "" : ", ") + ("until " + w["until"].get<std::string>());
   if (w["last"].is_number()) window += (window.empty() ? "" : ", ") + ("last " + w["last"].dump());
   out << " (window: " << (window.empty() ? "all" : window) << ").\n\n";
 

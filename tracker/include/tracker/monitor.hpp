@@ -3,9 +3,8 @@
 // metrics where feedback labels have arrived, flags, and the same over time.
 //
 //   tracker::reader store = tracker::reader::open("tracker-store");
-//   nlohmann::json report = tracker::monitor::drift_report(store, "fashion-cnn", {.window = {.last = 5000}});
-//   if (report["dataset_drift"]) ...
-//   std::cout << tracker::monitor::to_markdown(report);
+//   nlohmann::json report = tracker::monitor::drift_report(store, "fashion-cnn", {.window = {.last
+//   = 5000}}); if (report["dataset_drift"]) ... std::cout << tracker::monitor::to_markdown(report);
 //
 // The JSON is the contract shared by `tracker drift --format json`, the HTTP endpoint
 // GET /v1/models/<run>/drift and the viewer's production view; docs/drift.md ("The report")
@@ -52,7 +51,8 @@ struct report_options {
 // f1_micro, f1_weighted, per_class, confusion, reference_confusion, confusion_difference, ...},
 // flags {flagged, rate, by_flag, by_reason, samples}, timeline (null without a bucket).
 // Throws tracker::error (run_not_found, invalid_argument for bad options, io_error, ...).
-nlohmann::json drift_report(const reader& store, const std::string& model_ref, const report_options& options = {});
+nlohmann::json drift_report(const reader& store, const std::string& model_ref,
+                            const report_options& options = {});
 
 // The report as markdown for a terminal or a CI log.
 std::string to_markdown(const nlohmann::json& report);
