@@ -63,8 +63,8 @@ std::vector<csv_record> parse_csv(std::string_view text) {
         throw csv_error(line, current.fields.size() + 1,
                         std::string("unexpected '") + text[i] +
                             "' after a closing quote (write \"\" for a quote)");
-      // A quoted empty field must still count as a field: mark it by falling through to the
-      // separator handling below with the field possibly empty.
+      // The quoted field ends here: at the end of the text, a ',' or a line break (an empty
+      // quoted field "" is still a field, so it is ended explicitly rather than by the loop).
       if (i >= n) {
         end_record();
         break;
@@ -72,7 +72,7 @@ std::vector<csv_record> parse_csv(std::string_view text) {
       if (text[i] == ',') {
         ++i;
         end_field();
-        if (i >= n) end_record();  // "a,"" at the very end: one more empty field
+        if (i >= n) end_record();  // a ',' at the very end: one more, empty, field
         continue;
       }
       skip_line_break();
