@@ -118,6 +118,13 @@ TEST_CASE("csv: RFC 4180 fields, quotes, line breaks and line numbers", "[import
   CHECK(parse_csv("").empty());
   CHECK(parse_csv("x\n").size() == 1);
   CHECK(parse_csv("\"\"").at(0).fields == std::vector<std::string>{""});
+  CHECK(parse_csv("\"a\",").at(0).fields == std::vector<std::string>{"a", ""});
+  CHECK(parse_csv("a,").at(0).fields == std::vector<std::string>{"a", ""});
+  // CRLF inside a quoted field is kept as is; the next record starts two lines on.
+  const auto crlf = parse_csv("\"x\r\ny\",1\r\nz,2\r\n");
+  REQUIRE(crlf.size() == 2);
+  CHECK(crlf[0].fields[0] == "x\r\ny");
+  CHECK(crlf[1].line == 3);
 }
 
 TEST_CASE("csv: an unterminated quote or text after a closing quote names line and column",
