@@ -2,6 +2,7 @@
 #include "fixture.hpp"
 
 #include <tracker/metrics.hpp>
+#include <tracker/production.hpp>
 #include <tracker/tracker.hpp>
 
 #include <stb_image_write.h>
@@ -27,8 +28,8 @@ struct lcg {
 tracker::metrics::confusion_matrix fashion_confusion(double acc, bool cnn, lcg& rng);
 
 // A 28x28 grayscale "garment" (a bright silhouette per class on black, like Fashion-MNIST),
-// as PNG bytes.
-std::vector<std::uint8_t> garment_png(int cls, lcg& rng) {
+// as PNG bytes. light: a dark garment on a light background (the production shift).
+std::vector<std::uint8_t> garment_png(int cls, lcg& rng, bool light = false) {
   const int n = 28;
   std::vector<unsigned char> px(n * n, 0);
   for (int y = 0; y < n; ++y)
@@ -55,6 +56,7 @@ std::vector<std::uint8_t> garment_png(int cls, lcg& rng) {
                (v > -0.8 && v < -0.2 - 0.3 * (cls == 0) && std::abs(u) < 0.95);
       }
       double shade = in ? 150 + 80 * (0.5 + 0.5 * std::sin(x * 0.9 + cls)) + 20 * rng.next() : 4;
+      if (light) shade = in ? 255 - shade : 232;
       px[std::size_t(y * n + x)] = static_cast<unsigned char>(std::clamp(shade, 0.0, 255.0));
     }
   std::vector<std::uint8_t> out;
@@ -160,6 +162,73 @@ fixture_run log_training(const std::string& store, const std::string& name,
   return r;
 }
 
+// Production monitoring of "cnn-lr1e-3" (docs/ui.md, The Production view): 300 reference
+// records from validation (dark backgrounds: brightness ~0.29) and 400 production predictions
+// over 36 hours, dark for the first 8 hours and light (brightness ~0.7) after, when accuracy
+// falls. 40% of the predictions get a feedback label; wrong light ones are often flagged.
+void log_production(const std::string& store, const std::string& run_ref) {
+  namespace prod = tracker::production;
+  static const std::vector<std::string> classes = {"T-shirt/top", "Trouser", "Pullover", "Dress",
+                                                   "Coat",        "Sandal",  "Shirt",    "Sneaker",
+                                                   "Bag",         "Ankle boot"};
+  static const int confused_with[] = {6, 3, 4, 0, 2, 7, 0, 5, 6, 7};
+  prod::store s = prod::store::open(store);
+  prod::model_info m = s.model(run_ref);
+  s.set_classes(m.run_id, classes);
+  m = s.model(run_ref);
+  const double base = *prod::parse_time("2026-11-20T00:00:00Z");
+  lcg rng{77};
+  auto normal = [&](double mean, double sd) {  // Irwin-Hall, as for the histograms above
+    double z = 0;
+    for (int k = 0; k < 6; ++k) z += rng.next();
+    return mean + sd * z / std::sqrt(2.0);
+  };
+  auto make = [&](const std::string& id, double time, bool light, bool with_image) {
+    prod::record r;
+    r.id = id;
+    r.time = time;
+    const int truth = int((rng.next() + 1) * 5) % 10;
+    const bool correct = (rng.next() + 1) / 2 < (light ? 0.55 : 0.9);
+    const int pred = correct ? truth : confused_with[truth];
+    const double brightness = std::clamp(light ? normal(0.70, 0.06) : normal(0.29, 0.05), 0.0, 1.0);
+    r.features = {{"brightness", brightness},
+                  {"contrast", std::clamp(normal(light ? 0.24 : 0.34, 0.04), 0.0, 1.0)},
+                  {"dark_fraction", std::clamp(1.1 - 1.4 * brightness + 0.05 * rng.next(), 0.0, 1.0)},
+                  {"entropy", normal(4.1, 0.3)},
+                  {"source", std::string((rng.next() + 1) / 2 < (light ? 0.7 : 0.3) ? "upload" : "camera")}};
+    r.predicted = classes[std::size_t(pred)];
+    r.label = classes[std::size_t(truth)];
+    r.confidence = std::clamp(correct ? 0.92 + 0.07 * rng.next() : (light ? 0.6 : 0.7) + 0.15 * rng.next(), 0.0, 1.0);
+    if (with_image) {
+      std::vector<std::uint8_t> png = garment_png(truth, rng, light);
+      r.image_png.assign(png.begin(), png.end());
+    }
+    return r;
+  };
+  std::vector<prod::record> reference;
+  for (int i = 0; i < 300; ++i)
+    reference.push_back(make("val-" + std::to_string(i), base - 86400 + i * 60.0, false, false));
+  s.replace_reference(m, std::move(reference));
+  std::vector<prod::record> predictions;
+  std::vector<prod::feedback> feedback;
+  for (int i = 0; i < 400; ++i) {
+    const double t = base + i * 324.0;  // 36 hours
+    const bool light = t >= base + 8 * 3600.0;
+    prod::record r = make("req-" + std::to_string(i), t, light, true);
+    if (i % 5 < 2) feedback.push_back({.id = r.id, .label = r.label, .time = t + 60});
+    if (r.predicted != r.label && (light ? i % 2 == 0 : i % 7 == 0))
+      feedback.push_back({.id = r.id,
+                          .flag = "incorrect",
+                          .reason = light ? (i % 4 == 0 ? "light background" : "wrong garment")
+                                          : "wrong garment",
+                          .time = t + 120});
+    r.label.clear();  // predictions carry no label: it comes back as feedback
+    predictions.push_back(std::move(r));
+  }
+  s.write(m, prod::record_kind::prediction, std::move(predictions));
+  s.write_feedback(std::move(feedback), &m);
+}
+
 // A Fashion-MNIST-like validation confusion matrix (1,000 samples per class) for a model of
 // accuracy about `acc`: the hard classes (Shirt, Pullover, Coat, T-shirt) are confused with
 // each other, footwear with footwear, the rest a little with anything. The CNN is better
@@ -213,6 +282,7 @@ std::vector<fixture_run> make_fixture_store(const std::string& store) {
   if (media.size() >= 40)
     std::filesystem::remove(std::filesystem::path(store) / media[media.size() - 40]);
   runs.push_back(log_training(store, "cnn-lr3e-3", "cnn", 3e-3, true, false, 5));
+  log_production(store, "cnn-lr1e-3");
   {
     tracker::options o;
     o.store = store;

@@ -436,7 +436,7 @@ TEST_CASE("options: the command-line contract and its usage errors") {
   CHECK(o.width == 1280);
   CHECK(o.height == 800);
   CHECK(parse_options({}).view == view_id::runs);
-  CHECK(view_names() == "runs|charts|confusion|samples|compare|histograms|parameters");
+  CHECK(view_names() == "runs|charts|confusion|samples|compare|histograms|parameters|production");
   for (const strings& bad :
        {strings{"--view", "nope"}, strings{"--screenshot", "x.png"}, strings{"--smoothing", "1.5"},
         strings{"--x", "epoch"}, strings{"--width", "abc"}, strings{"--store"}, strings{"--bogus"},

@@ -69,6 +69,14 @@ bool write_layout(const std::string& path, const viewer& view, int w, int h) {
   j["ridges"] = view.drawn_ridges();
   j["parallel"] = {{"axes", view.drawn_parallel().first}, {"lines", view.drawn_parallel().second}};
   j["compare_config_keys"] = view.compared_config_keys();
+  const auto& pd = view.drawn_production_view();
+  j["production"] = {{"rows", nlohmann::json::array()},
+                     {"feature", pd.feature},
+                     {"overlay", pd.overlay},
+                     {"flagged", pd.flagged}};
+  for (const auto& r : pd.rows)
+    j["production"]["rows"].push_back(
+        {{"name", r.name}, {"drifted", r.drifted}, {"box", {r.x0, r.y0, r.x1, r.y1}}});
   std::ofstream out(path);
   out << j.dump(2) << '\n';
   return bool(out);

@@ -21,7 +21,8 @@ enum class view_id : std::uint8_t {
   samples,
   compare,
   histograms,
-  parameters
+  parameters,
+  production
 };
 
 struct view_info {
@@ -38,6 +39,7 @@ inline constexpr view_info view_table[] = {
     {view_id::compare, "compare", "Compare"},
     {view_id::histograms, "histograms", "Histograms"},
     {view_id::parameters, "parameters", "Parameters"},
+    {view_id::production, "production", "Production"},
 };
 
 std::optional<view_id> parse_view(std::string_view name) noexcept;
@@ -55,7 +57,7 @@ struct app_options {
   std::string group;              // --group all|CONFIG_KEY: one line per group in charts
   std::string layout;             // --layout FILE.json: drawn charts' geometry (for tests)
   // part 2 views
-  std::string key;                     // --key: which confusion matrix / table / histogram
+  std::string key;                     // --key: which confusion matrix / table / histogram / feature
   std::optional<std::int64_t> step;    // --step (default: the latest)
   std::optional<std::int64_t> step_b;  // --step-b: the second step of a one-run difference
   std::string normalize = "none";      // --normalize none|true|pred

@@ -33,6 +33,7 @@ viewer::viewer(data_feed& feed, const app_options& opts)
   hist_key_ = opts.key;
   hist_step_ = opts.step;
   sm_.key = opts.key;
+  pd_.feature = opts.key;
   sm_.step = opts.step;
   sm_.grid = opts.samples_grid;
   hist_heatmap_ = opts.histogram_heatmap;
@@ -104,6 +105,7 @@ void viewer::frame() {
   images_drawn_.clear();
   ridges_drawn_ = 0;
   pc_axes_drawn_ = pc_lines_drawn_ = 0;
+  pd_drawn_ = {};
   object_wants_.clear();
   objects_complete_ = true;
   redraw_ = false;
@@ -152,6 +154,9 @@ void viewer::frame() {
             break;
           case view_id::parameters:
             draw_parameters_view();
+            break;
+          case view_id::production:
+            draw_production_view();
             break;
         }
         ImGui::EndTabItem();

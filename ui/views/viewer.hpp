@@ -9,6 +9,8 @@
 //   compare_view.cpp  config diff, metric deltas by goal, overlaid charts of the runs
 //   histograms_view.cpp  histograms over steps as offset ridges, step slider, statistics
 //   parameters_view.cpp  parallel coordinates of the runs; brushing filters the runs table
+//   production_view.cpp  a model run in production: drift table, distributions reference vs
+//                        production, over time, confusion matrices, flagged samples
 //
 // A viewer reads a data_feed (the loader thread, or a synchronous feed in tests) and draws
 // into the current ImGui context; it owns view state only (selection, filter, sort, chart
@@ -24,6 +26,7 @@
 #include "model/confusion.hpp"
 #include "model/histograms.hpp"
 #include "model/parallel.hpp"
+#include "model/production_loader.hpp"
 #include "model/image_cache.hpp"
 #include "model/samples.hpp"
 #include "widgets/texture.hpp"
@@ -32,6 +35,7 @@
 #include "model/options.hpp"
 #include "widgets/chart.hpp"
 
+#include <array>
 #include <map>
 #include <memory>
 #include <set>
@@ -130,6 +134,24 @@ class viewer {
   const std::vector<drawn_image>& drawn_images() const { return images_drawn_; }
   std::size_t shown_samples() const { return sm_rows_.size(); }
   std::uint32_t color_of(const std::string& run_id) const;
+  struct production_settings {
+    std::string feature;  // whose distributions are shown (empty: the table's first row)
+    drift_column sort = drift_column::drifted;  // drifted rows first by default
+    bool ascending = false;
+  };
+  production_settings& production() { return pd_; }
+  struct drawn_production {
+    struct row {
+      std::string name;
+      bool drifted = false;
+      float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    };
+    std::vector<row> rows;  // the drift table's rows drawn, top to bottom
+    std::string feature;    // the overlaid feature ...
+    std::array<float, 4> overlay{};  // ... and its plot rectangle
+    std::size_t flagged = 0;         // flagged samples listed
+  };
+  const drawn_production& drawn_production_view() const { return pd_drawn_; }
 
  private:
   // viewer.cpp
@@ -157,6 +179,13 @@ class viewer {
                               std::int64_t chosen, double lo, double hi);
   // parameters_view.cpp
   void draw_parameters_view();
+  // production_view.cpp
+  void draw_production_view();
+  void draw_production_header(const production_data& d);
+  void draw_drift_table(const production_data& d, ImVec2 size);
+  void draw_production_timeline(const production_data& d, ImVec2 size);
+  void draw_production_confusion(const production_data& d, ImVec2 size);
+  void draw_flagged_samples(const production_data& d, ImVec2 size);
   // samples_view.cpp
   void draw_samples_view();
   void draw_sample_image(const std::string& path, ImVec2 size, bool hover_preview);
@@ -272,6 +301,18 @@ class viewer {
   std::vector<std::size_t> sm_rows_;
   const sample_table* sm_rows_of_ = nullptr;  // the table and query sm_rows_ were computed for
   table_query sm_rows_query_;
+  // production view: its own loader thread (started when the tab is first drawn), the data
+  // drawn (kept while a reload runs), the sorted drift rows and the timeline's lines
+  production_settings pd_;
+  drawn_production pd_drawn_;
+  std::unique_ptr<production_loader> pd_loader_;
+  std::shared_ptr<const production_data> pd_data_;
+  std::vector<drift_row> pd_rows_;
+  const production_data* pd_rows_of_ = nullptr;
+  std::vector<plot_series> pd_lines_;
+  const production_data* pd_lines_of_ = nullptr;
+  widgets::chart_range pd_range_;
+  widgets::chart_state pd_chart_;
   const parsed_cm* confusion_at(const std::string& run, const std::string& key, std::int64_t step);
   x_axis range_axis_ = x_axis::step;                           // the axis the stored ranges are in
   double hover_x_ = std::numeric_limits<double>::quiet_NaN();  // hovered x, this frame
