@@ -18,6 +18,33 @@ std::vector<std::string> condition_corpus() {
           std::string("k\0ey>1", 6), "val/acc.median>0", std::string(300, 'k') + ">1", "config.=1"};
 }
 
+// HTTP API requests: a selector byte (fuzz_http.cpp: 0 predictions, 1 reference, 2 feedback,
+// 3 health, 4 GET predictions, 5 token + predictions, 6 any path, 7 PATCH) and a body.
+std::vector<std::string> http_corpus() {
+  const std::string rec =
+      R"({"id":"r-1","timestamp":"2026-11-22T10:00:00Z","features":{"brightness":0.71,"source":"upload","n":null},)"
+      R"("prediction":{"label":"dog","probabilities":[0.1,0.8,0.1],"confidence":0.8},"latency_ms":12.5,"tags":{"env":"prod"}})";
+  const std::string batch = R"({"schema_version":1,"model":"fuzz-model","records":[)" + rec + "," +
+                            R"({"id":"r-2","timestamp":1795000000,"prediction":{"label":2}}]})";
+  // A 1x1 PNG.
+  const std::string png =
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+  return {std::string(1, '\0') + batch,
+          std::string(1, '\1') + R"({"schema_version":1,"model":"fuzz-model","records":[{"id":"v-1","label":"cat",)"
+                                  R"("prediction":{"label":"0"},"features":{"b":1e308,"c":"x"},"image":")" + png + R"("}]})",
+          std::string(1, '\2') + R"({"schema_version":1,"records":[{"id":"r-1","label":"cat"},)"
+                                  R"({"id":"r-9","flag":"incorrect","reason":"it is a bag","timestamp":"2026-11-22"}]})",
+          std::string(1, '\2') + R"({"schema_version":1,"model":"fuzz-model","records":[{"id":"r-2","label":1}]})",
+          std::string(1, '\3'),
+          std::string(1, '\4') + "{}",
+          std::string(1, '\5') + "Bearer t0ken\n" + batch,
+          std::string(1, '\6') + "/v1/models/fuzz-model/drift\n",
+          std::string(1, '\6') + "//v1//predictions/\n" + batch,
+          std::string(1, '\7') + batch,
+          std::string(1, '\0') + R"({"schema_version":1.0,"model":"latest","records":[[[[[[[[[[]]]]]]]]]]})",
+          std::string(1, '\0') + R"({"schema_version":1,"model":"fuzz-model","records":[{"id":"\u0000","prediction":{"label":"\ud800"}}]})"};
+}
+
 // A real store's database file, then damaged copies of it.
 std::string real_store_bytes() {
   char tmpl[] = "/tmp/tracker-fuzz-seed-XXXXXX";
@@ -92,6 +119,7 @@ int main() {
   std::vector<std::string> stores{db, db.substr(0, 100), db.substr(0, db.size() / 2), std::string(4096, '\0'),
                                   "SQLite format 3"};
   run("store_open", stores, 40, tracker_fuzz::store_open);
-  std::printf("2 passed, 0 failed\n");
+  run("http_request", http_corpus(), 300, tracker_fuzz::http_request);
+  std::printf("3 passed, 0 failed\n");
   return 0;
 }

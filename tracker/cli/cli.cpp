@@ -29,6 +29,7 @@ constexpr command_entry commands[] = {
     {"histogram", cmd_histogram, "a logged histogram (bin edges and counts)"},
     {"drift", cmd_drift, "a model's production data against its reference (drift, metrics, flags)"},
     {"import", cmd_import, "production records, feedback or a gradio flag log from JSONL/CSV"},
+    {"serve", cmd_serve, "HTTP API: production predictions, reference and feedback in (docs/http.md)"},
 };
 
 void print_usage(std::ostream& os) {

@@ -40,6 +40,9 @@ int cmd_histogram(const args& a, context& ctx);
 int cmd_drift(const args& a, context& ctx);
 int cmd_import(const args& a, context& ctx);
 
+// Production monitoring (issue 10): the HTTP ingest server (tracker/server/, docs/http.md).
+int cmd_serve(const args& a, context& ctx);
+
 // Dispatches argv[1] to a command; prints usage for no/unknown command (exit 2) or --help.
 int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err);
 

@@ -1,0 +1,333 @@
+// bench_ingest — production ingest over HTTP (tracker serve) next to its limit, in one run.
+//
+// Method (docs/performance.md, "Production ingest"): a store with a model run of 10 classes;
+// records as a deployed model sends them (id, unix timestamp, 4 numeric features + 1
+// categorical, predicted label, 10 probabilities, latency, one tag; ~330 bytes of JSON).
+//   1. stages, in process, one thread, 1,000 records per batch: parse (JSON text -> DOM),
+//      validate (envelope + production::record_from_json), store (production::store::write:
+//      its own validation, row building, one committed transaction per batch). ns per record.
+//   2. the limit: the same rows (JSON columns already serialized) inserted straight into the
+//      store's production_records table with one prepared statement, one transaction per 1,000
+//      rows, on a connection with the store's pragmas (WAL, synchronous=NORMAL).
+//   3. end to end: the server (http_server, in this process) on 127.0.0.1, clients with
+//      keep-alive posting pre-built bodies of 1,000 records; records/s counted when the last
+//      answer (= committed) is back. 1 and 4 client connections. Target >= 300,000 records/s.
+//   4. single-record requests with keep-alive, 1 and 8 connections, for --seconds each.
+//      Target >= 10,000 requests/s.
+// Clients and server share this machine's cores; the numbers are of the whole loop.
+//
+//   bench_ingest [--batches N] [--seconds D]
+#include "http_server.hpp"
+#include "ingest.hpp"
+
+#include "machine_info.hpp"
+
+#include <tracker/production.hpp>
+#include <tracker/tracker.hpp>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using clk = std::chrono::steady_clock;
+using nlohmann::json;
+namespace prod = tracker::production;
+
+constexpr int per_batch = 1000;
+const std::vector<std::string> class_names{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                           "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+
+double seconds_since(clk::time_point t0) { return std::chrono::duration<double>(clk::now() - t0).count(); }
+
+// CPU time of this thread or of the whole process, in seconds: what the work costs whatever
+// the neighbours on a shared machine take (wall-clock rates are reported too).
+double cpu_seconds(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+double thread_cpu() { return cpu_seconds(CLOCK_THREAD_CPUTIME_ID); }
+double process_cpu() { return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID); }
+
+json make_record(const std::string& id, long n) {
+  const int k = static_cast<int>(n % 10);
+  json probs = json::array();
+  for (int c = 0; c < 10; ++c) probs.push_back(c == k ? 0.55 : 0.05);
+  return json{{"id", id},
+              {"timestamp", 1795000000.0 + static_cast<double>(n) * 0.01},
+              {"features",
+               {{"brightness", 0.3 + static_cast<double>(n % 97) / 200.0},
+                {"contrast", 0.2 + static_cast<double>(n % 89) / 300.0},
+                {"dark_fraction", static_cast<double>(n % 83) / 83.0},
+                {"entropy", 4.0 + static_cast<double>(n % 71) / 50.0},
+                {"source", n % 3 == 0 ? "upload" : "camera"}}},
+              {"prediction", {{"label", class_names[k]}, {"probabilities", probs}}},
+              {"latency_ms", 3.5 + static_cast<double>(n % 13)},
+              {"tags", {{"env", "prod"}}}};
+}
+
+// Bodies of `per` records each, ids "<prefix>-<n>".
+std::vector<std::string> make_bodies(const std::string& prefix, int count, int per) {
+  std::vector<std::string> out;
+  long n = 0;
+  for (int b = 0; b < count; ++b) {
+    json records = json::array();
+    for (int i = 0; i < per; ++i, ++n) records.push_back(make_record(prefix + "-" + std::to_string(n), n));
+    out.push_back(json{{"schema_version", 1}, {"model", "bench-model"}, {"records", records}}.dump());
+  }
+  return out;
+}
+
+std::string fresh_store(const std::string& root, const std::string& name) {
+  const std::string dir = root + "/" + name;
+  tracker::options o;
+  o.store = dir;
+  o.name = "bench-model";
+  o.capture_git = false;
+  o.handle_signals = false;
+  std::string id;
+  {
+    auto run = tracker::init(o);
+    id = run.id();
+    run.finish();
+  }
+  prod::store::open(dir).set_classes(id, class_names);
+  return dir;
+}
+
+void check(int rc, sqlite3* db, const char* what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    std::fprintf(stderr, "sqlite: %s: %s\n", what, sqlite3_errmsg(db));
+    std::exit(1);
+  }
+}
+
+// The limit: rows straight into production_records, 1,000 per transaction.
+double raw_sqlite_ns_per_record(const std::string& store, const std::vector<std::string>& bodies) {
+  // Row values prepared outside the timing, as a writer that already has them would.
+  struct row {
+    std::string id, predicted, probabilities, features, tags;
+    double time, confidence, latency;
+  };
+  std::vector<row> rows;
+  for (const std::string& body : bodies) {
+    const json doc = json::parse(body);
+    for (const json& r : doc["records"])
+      rows.push_back({r["id"], r["prediction"]["label"], r["prediction"]["probabilities"].dump(), r["features"].dump(),
+                      r["tags"].dump(), r["timestamp"], 0.55, r["latency_ms"]});
+  }
+  sqlite3* db = nullptr;
+  check(sqlite3_open((store + "/tracker.db").c_str(), &db), db, "open");
+  check(sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000", nullptr, nullptr,
+                     nullptr),
+        db, "pragmas");
+  sqlite3_int64 rid = 0;
+  {
+    sqlite3_stmt* q = nullptr;
+    check(sqlite3_prepare_v2(db, "SELECT rid FROM runs WHERE name = 'bench-model'", -1, &q, nullptr), db, "prepare");
+    check(sqlite3_step(q), db, "rid");
+    rid = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+  }
+  sqlite3_stmt* ins = nullptr;
+  check(sqlite3_prepare_v2(db,
+                           "INSERT OR IGNORE INTO production_records(rid, kind, id, time, predicted, confidence,"
+                           " probabilities, latency_ms, label, features, tags, image)"
+                           " VALUES(?1, 0, ?2, ?3, ?4, ?5, ?6, ?7, '', ?8, ?9, '')",
+                           -1, &ins, nullptr),
+        db, "prepare insert");
+  const double c0 = thread_cpu();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (i % per_batch == 0) check(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), db, "begin");
+    const row& r = rows[i];
+    sqlite3_reset(ins);
+    sqlite3_bind_int64(ins, 1, rid);
+    sqlite3_bind_text(ins, 2, r.id.data(), static_cast<int>(r.id.size()), SQLITE_STATIC);
+    sqlite3_bind_double(ins, 3, r.time);
+    sqlite3_bind_text(ins, 4, r.predicted.data(), static_cast<int>(r.predicted.size()), SQLITE_STATIC);
+    sqlite3_bind_double(ins, 5, r.confidence);
+    sqlite3_bind_text(ins, 6, r.probabilities.data(), static_cast<int>(r.probabilities.size()), SQLITE_STATIC);
+    sqlite3_bind_double(ins, 7, r.latency);
+    sqlite3_bind_text(ins, 8, r.features.data(), static_cast<int>(r.features.size()), SQLITE_STATIC);
+    sqlite3_bind_text(ins, 9, r.tags.data(), static_cast<int>(r.tags.size()), SQLITE_STATIC);
+    check(sqlite3_step(ins), db, "insert");
+    if (i % per_batch == per_batch - 1 || i + 1 == rows.size())
+      check(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db, "commit");
+  }
+  const double ns = (thread_cpu() - c0) * 1e9 / static_cast<double>(rows.size());
+  sqlite3_finalize(ins);
+  sqlite3_close(db);
+  return ns;
+}
+
+struct stage_times {
+  double parse = 0, validate = 0, store = 0;
+};
+
+// Stages 1: each over every body, in process, one thread.
+stage_times stages(const std::string& store_dir, const std::vector<std::string>& bodies) {
+  auto store = prod::store::open(store_dir);
+  const prod::model_info model = store.model("bench-model");
+  const double n = static_cast<double>(bodies.size()) * per_batch;
+  stage_times t;
+  // Batch by batch, as the server does: each DOM and its records are freed before the next, so
+  // the allocator reuses memory (holding all of them would mostly measure page faults).
+  for (const std::string& body : bodies) {
+    double c0 = thread_cpu();
+    const json doc = tracker::server::parse_body(body);
+    double c1 = thread_cpu();
+    t.parse += c1 - c0;
+    const auto e = tracker::server::read_envelope(doc, true);
+    std::vector<prod::record> records = tracker::server::records_from_json(*e.records, prod::record_kind::prediction, model);
+    c0 = thread_cpu();
+    t.validate += c0 - c1;
+    store.write(model, prod::record_kind::prediction, std::move(records));
+    t.store += thread_cpu() - c0;
+  }
+  t.parse *= 1e9 / n;
+  t.validate *= 1e9 / n;
+  t.store *= 1e9 / n;
+  return t;
+}
+
+// Posts every body (split over `clients` keep-alive connections); records/s once all answered.
+double http_records_per_s(int port, const std::vector<std::string>& bodies, int clients, long& records_ok,
+                          double& cpu_ns_per_record) {
+  std::atomic<std::size_t> next{0};
+  std::atomic<long> ok{0};
+  std::vector<std::thread> threads;
+  const auto t0 = clk::now();
+  const double c0 = process_cpu();
+  for (int c = 0; c < clients; ++c)
+    threads.emplace_back([&] {
+      httplib::Client cl("127.0.0.1", port);
+      cl.set_keep_alive(true);
+      cl.set_tcp_nodelay(true);
+      cl.set_read_timeout(std::chrono::seconds(60));
+      for (std::size_t i; (i = next++) < bodies.size();) {
+        auto r = cl.Post("/v1/predictions", bodies[i], "application/json");
+        if (r && r->status == 200) ok += json::parse(r->body)["accepted"].get<long>();
+        else std::fprintf(stderr, "request failed: %s\n", r ? r->body.c_str() : "no answer");
+      }
+    });
+  for (auto& t : threads) t.join();
+  const double s = seconds_since(t0);
+  records_ok = ok;
+  cpu_ns_per_record = (process_cpu() - c0) * 1e9 / static_cast<double>(ok);
+  return static_cast<double>(ok) / s;
+}
+
+// Single-record requests for `seconds` over `clients` keep-alive connections: requests/s.
+double single_requests_per_s(int port, int clients, double seconds, const std::string& prefix,
+                             double& cpu_us_per_request) {
+  std::atomic<long> done{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c)
+    threads.emplace_back([&, c] {
+      httplib::Client cl("127.0.0.1", port);
+      cl.set_keep_alive(true);
+      cl.set_tcp_nodelay(true);
+      long n = 0;
+      const std::string head = R"({"schema_version":1,"model":"bench-model","records":[)";
+      while (!stop) {
+        const std::string body =
+            head + make_record(prefix + std::to_string(c) + "-" + std::to_string(n), n).dump() + "]}";
+        ++n;
+        auto r = cl.Post("/v1/predictions", body, "application/json");
+        if (r && r->status == 200) ++done;
+      }
+    });
+  const auto t0 = clk::now();
+  const double c0 = process_cpu();
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  const long at_end = done;
+  const double s = seconds_since(t0);
+  cpu_us_per_request = (process_cpu() - c0) * 1e6 / static_cast<double>(at_end);
+  stop = true;
+  for (auto& t : threads) t.join();
+  return static_cast<double>(at_end) / s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int batches = 100;
+  double seconds = 3;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--batches" && i + 1 < argc) batches = std::atoi(argv[++i]);
+    else if (a == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
+    else {
+      std::fprintf(stderr, "usage: bench_ingest [--batches N] [--seconds D]\n");
+      return 2;
+    }
+  }
+  tracker::set_error_handler([](const std::string& m) { std::fprintf(stderr, "tracker: %s\n", m.c_str()); });
+  char tmpl[] = "/tmp/bench-ingest-XXXXXX";
+  if (!mkdtemp(tmpl)) return 1;
+  const std::string root = tmpl;
+
+  std::printf("bench_ingest: %d batches x %d records; cpu: %s, %u hardware threads\n", batches, per_batch,
+              tracker_bench::proc_field("/proc/cpuinfo", "model name").c_str(), std::thread::hardware_concurrency());
+  const std::vector<std::string> bodies = make_bodies("r", batches, per_batch);
+  std::printf("body: %zu bytes per 1,000 records (%.0f bytes per record)\n\n", bodies[0].size(),
+              static_cast<double>(bodies[0].size()) / per_batch);
+
+  // 1 + 2: stages and the limit, each on its own fresh store.
+  const stage_times st = stages(fresh_store(root, "stages"), bodies);
+  const double raw = raw_sqlite_ns_per_record(fresh_store(root, "raw"), bodies);
+  const double in_process = st.parse + st.validate + st.store;
+  std::printf("load average at start: %s\n\n", tracker_bench::proc_field("/proc/loadavg", "", "?").c_str());
+  std::printf("stages, in process, one thread (CPU ns per record):\n");
+  std::printf("  parse     %8.0f   JSON text -> DOM\n", st.parse);
+  std::printf("  validate  %8.0f   envelope + record_from_json\n", st.validate);
+  std::printf("  store     %8.0f   production::store::write (validates again, builds rows, commits)\n", st.store);
+  std::printf("  total     %8.0f   = %.0f records/s per core\n", in_process, 1e9 / in_process);
+  std::printf("  limit     %8.0f   raw SQLite INSERT of the same rows (store / limit = %.1fx)\n\n", raw, st.store / raw);
+
+  // 3 + 4: over HTTP, a server on a fresh store.
+  const std::string store_dir = fresh_store(root, "http");
+  auto store = prod::store::open(store_dir);
+  tracker::server::server_options options;
+  options.port = 0;
+  tracker::server::http_server server(store, options);
+  const int port = server.bind();
+  std::thread serving([&] { server.serve(); });
+
+  std::printf("end to end over loopback, %d records per request (target >= 300,000 records/s):\n", per_batch);
+  for (int clients : {1, 4}) {
+    long ok = 0;
+    double cpu_ns = 0;
+    const auto bs = make_bodies("h" + std::to_string(clients), batches, per_batch);
+    const double rate = http_records_per_s(port, bs, clients, ok, cpu_ns);
+    std::printf("  %d connection%s %9.0f records/s wall; CPU (server + clients) %6.0f ns per record = %.1fx the"
+                " stages, %.1fx the limit%s\n",
+                clients, clients == 1 ? ": " : "s:", rate, cpu_ns, cpu_ns / in_process, cpu_ns / raw,
+                ok == static_cast<long>(bs.size()) * per_batch ? "" : "  SOME FAILED");
+  }
+  std::printf("\nsingle-record requests, keep-alive, %.0f s each (target >= 10,000 requests/s):\n", seconds);
+  for (int clients : {1, 8}) {
+    double cpu_us = 0;
+    const double rate = single_requests_per_s(port, clients, seconds, "s" + std::to_string(clients) + "-", cpu_us);
+    std::printf("  %d connection%s %9.0f requests/s wall; CPU (server + clients) %.1f us per request\n", clients,
+                clients == 1 ? ": " : "s:", rate, cpu_us);
+  }
+  std::printf("\nload average at end: %s\n", tracker_bench::proc_field("/proc/loadavg", "", "?").c_str());
+  server.stop();
+  serving.join();
+  std::filesystem::remove_all(root);
+  return 0;
+}
