@@ -86,21 +86,26 @@ ImVec4 draw_overlay(const char* id, const overlay& o, ImVec2 size, const char* t
   const float line = ImGui::GetTextLineHeight();
   dl->AddRectFilled(p0, ImVec2(p0.x + size.x, p0.y + size.y), tc.chart_bg, 4);
   dl->AddText(ImVec2(p0.x + 8, p0.y + 4), tc.text, title);
-  // Legend, top right: "reference (n)" "production (n)".
+  // Legend, top right: "reference (n)" "production (n)"; on a line of its own when the title
+  // leaves no room for it.
   char leg[2][64];
   std::snprintf(leg[0], sizeof leg[0], "reference (%zu)", o.reference_n);
   std::snprintf(leg[1], sizeof leg[1], "production (%zu)", o.production_n);
+  const float leg_w = ImGui::CalcTextSize(leg[0]).x + ImGui::CalcTextSize(leg[1]).x + 60;
+  const bool own_line = ImGui::CalcTextSize(title).x + leg_w + 24 > size.x;
+  const float ly = p0.y + 4 + (own_line ? line + 2 : 0);
   float lx = p0.x + size.x - 8;
   for (int s = 1; s >= 0; --s) {
     lx -= ImGui::CalcTextSize(leg[s]).x;
-    dl->AddText(ImVec2(lx, p0.y + 4), tc.text_dim, leg[s]);
+    dl->AddText(ImVec2(lx, ly), tc.text_dim, leg[s]);
     lx -= 16;
-    dl->AddRectFilled(ImVec2(lx, p0.y + 6), ImVec2(lx + 11, p0.y + 6 + line - 4),
+    dl->AddRectFilled(ImVec2(lx, ly + 2), ImVec2(lx + 11, ly + line - 2),
                       s ? production_colour : reference_colour);
     lx -= 14;
   }
   const float left = 44, bottom = line * (o.numeric ? 1.4f : 2.4f);
-  const ImVec2 a(p0.x + left, p0.y + line + 12), b(p0.x + size.x - 10, p0.y + size.y - bottom);
+  const float head = line + 12 + (own_line ? line + 2 : 0);
+  const ImVec2 a(p0.x + left, p0.y + head), b(p0.x + size.x - 10, p0.y + size.y - bottom);
   dl->AddRectFilled(a, b, tc.plot_bg);
   const std::size_t n = o.bins();
   const double top = std::max(1e-9, o.max_share() * 1.1);
