@@ -80,9 +80,10 @@ stats summarize(std::vector<double> v) {
 // One line: "median 1.23 ms (0.15x), p99 ..., max ..." with each figure as a ratio of target.
 void report(const char* what, const std::vector<double>& ms, double target_ms) {
   stats s = summarize(ms);
-  std::printf("  %-58s median %6.2f ms (%.2fx)  p99 %6.2f ms (%.2fx)  max %6.2f ms (%.2fx)  [%zu frames]\n",
-              what, s.median, s.median / target_ms, s.p99, s.p99 / target_ms, s.max,
-              s.max / target_ms, ms.size());
+  std::printf(
+      "  %-58s median %6.2f ms (%.2fx)  p99 %6.2f ms (%.2fx)  max %6.2f ms (%.2fx)  [%zu frames]\n",
+      what, s.median, s.median / target_ms, s.p99, s.p99 / target_ms, s.max, s.max / target_ms,
+      ms.size());
 }
 
 tracker::options quiet(const std::string& store, const std::string& name) {
@@ -168,7 +169,8 @@ std::string make_confusion_store(const std::string& dir, int k, int steps) {
       const double skill = 0.3 + 0.6 * double(s) / double(steps) + (b ? 0.03 : 0.0);
       for (int i = 0; i < k; ++i)
         for (int j = 0; j < k; ++j) {
-          double v = i == j ? 100 * skill : 100 * (1 - skill) / double(k) * (1 + ((i * 31 + j * 17 + s) % 5));
+          double v = i == j ? 100 * skill
+                            : 100 * (1 - skill) / double(k) * (1 + ((i * 31 + j * 17 + s) % 5));
           cm.add(i, j, std::int64_t(v));
         }
       tracker::metrics::log_confusion_matrix(run, "val/confusion", cm, s * 100);
@@ -273,9 +275,10 @@ void bench_samples(window& win, const std::string& store, int frames) {
     const double t0 = now_s();
     feed.pump();
     auto body = feed.latest()->body(run, "val/misclassified", 1);
-    std::printf("(s) loader thread: read + parse the %zu-row table body (%.1f MB of JSON): %.1f ms\n",
-                body && body->table ? body->table->rows.size() : std::size_t(0),
-                body ? double(body->record.body_json.size()) / 1e6 : 0.0, (now_s() - t0) * 1e3);
+    std::printf(
+        "(s) loader thread: read + parse the %zu-row table body (%.1f MB of JSON): %.1f ms\n",
+        body && body->table ? body->table->rows.size() : std::size_t(0),
+        body ? double(body->record.body_json.size()) / 1e6 : 0.0, (now_s() - t0) * 1e3);
   }
   for (bool grid : {false, true}) {
     loader data(store);
@@ -301,11 +304,13 @@ void bench_samples(window& win, const std::string& store, int frames) {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    std::printf("(s) %s, %zu rows: first frame with the table (sorts the rows; parsed by the loader): CPU %.1f ms "
-                "(%.2fx of 100 ms), whole iteration CPU %.1f ms, wall %.1f ms (%.2fx); on screen "
-                "%.0f ms after the viewer started (%d frames waited for the loader)\n",
-                mode, v.shown_samples(), first.view_ms, first.view_ms / 100, first.whole_ms,
-                first.wall_ms, first.wall_ms / 100, (now_s() - t0) * 1e3, waited);
+    std::printf(
+        "(s) %s, %zu rows: first frame with the table (sorts the rows; parsed by the loader): CPU "
+        "%.1f ms "
+        "(%.2fx of 100 ms), whole iteration CPU %.1f ms, wall %.1f ms (%.2fx); on screen "
+        "%.0f ms after the viewer started (%d frames waited for the loader)\n",
+        mode, v.shown_samples(), first.view_ms, first.view_ms / 100, first.whole_ms, first.wall_ms,
+        first.wall_ms / 100, (now_s() - t0) * 1e3, waited);
     // Scroll: the mouse over the table, 3 wheel notches (3 rows of 78 px in the list) a frame.
     const ImVec2 mouse(float(win.w) * 0.5f, float(win.h) * 0.6f);
     std::vector<double> view_ms, whole_ms, wall_ms;
@@ -323,10 +328,11 @@ void bench_samples(window& win, const std::string& store, int frames) {
         ++drawn;
       }
     }
-    std::printf("(s) %s, scrolling %d frames: %zu distinct thumbnails scrolled past, %zu of them drawn "
-                "decoded; %.1f%% of thumbnail draws were a 'loading' placeholder\n",
-                mode, frames, shown.size(), decoded.size(),
-                drawn ? 100.0 * double(placeholders) / double(drawn) : 0.0);
+    std::printf(
+        "(s) %s, scrolling %d frames: %zu distinct thumbnails scrolled past, %zu of them drawn "
+        "decoded; %.1f%% of thumbnail draws were a 'loading' placeholder\n",
+        mode, frames, shown.size(), decoded.size(),
+        drawn ? 100.0 * double(placeholders) / double(drawn) : 0.0);
     report("frame CPU (NewFrame + view + Render), target 8 ms", view_ms, 8);
     report("whole iteration CPU (+ GL draw calls + swap)", whole_ms, 8);
     report("whole iteration wall", wall_ms, 8);
@@ -406,11 +412,12 @@ void bench_confusion(window& win, const std::string& store, int frames) {
           max_step_lag = std::max(max_step_lag, (asked - v.drawn_heatmaps()[0].step) / 100);
         }
       }
-    std::printf("(c) step slider over 100 steps, %d frame%s a step: %d frames drew the step asked "
-                "for, %d an earlier one (its body being read; at most %d frames in a row, at most "
-                "%lld steps behind), %d no matrix\n",
-                frames_per_step, frames_per_step > 1 ? "s" : "", exact, held, max_lag,
-                static_cast<long long>(max_step_lag), blank);
+    std::printf(
+        "(c) step slider over 100 steps, %d frame%s a step: %d frames drew the step asked "
+        "for, %d an earlier one (its body being read; at most %d frames in a row, at most "
+        "%lld steps behind), %d no matrix\n",
+        frames_per_step, frames_per_step > 1 ? "s" : "", exact, held, max_lag,
+        static_cast<long long>(max_step_lag), blank);
     report("frame CPU (NewFrame + view + Render), target 4 ms", view_ms, 4);
     report("whole iteration wall", wall_ms, 16.7);
   }

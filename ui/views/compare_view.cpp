@@ -206,7 +206,8 @@ void viewer::draw_compare_view() {
   }
   if (has_cm) {
     ImGui::SameLine();
-    draw_compare_confusion(runs[0]->info.id, runs[1]->info.id, cm_key, ImVec2(cm_w, std::max(200.0f, rest.y - 6)));
+    draw_compare_confusion(runs[0]->info.id, runs[1]->info.id, cm_key,
+                           ImVec2(cm_w, std::max(200.0f, rest.y - 6)));
   }
   if (wants != last_wants_) {
     feed_.want(wants);
@@ -260,7 +261,8 @@ void viewer::draw_compare_confusion(const std::string& run_a, const std::string&
       if (worse.empty()) ImGui::TextDisabled("none");
       const auto& labels = pa->cm->labels();
       for (const cm_change& c : worse)
-        ImGui::TextColored(direction_color(-1), "%s \xe2\x86\x92 %s   %lld \xe2\x86\x92 %lld  (+%lld)",
+        ImGui::TextColored(direction_color(-1),
+                           "%s \xe2\x86\x92 %s   %lld \xe2\x86\x92 %lld  (+%lld)",
                            labels[c.true_index].c_str(), labels[c.predicted_index].c_str(),
                            static_cast<long long>(c.a), static_cast<long long>(c.b),
                            static_cast<long long>(c.b - c.a));

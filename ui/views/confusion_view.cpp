@@ -61,7 +61,9 @@ void cell_tooltip(const widgets::heatmap_result& r, const metrics::confusion_mat
     const double better = improvement(r.row, r.col, d->d[i]);
     ImGui::Text("A %.*f   B %.*f", decimals, d->a[i], decimals, d->b[i]);
     ImGui::TextColored(delta_color(better), "B - A %+.*f (%s)", decimals, d->d[i],
-                       better > 0 ? "better" : better < 0 ? "worse" : "unchanged");
+                       better > 0   ? "better"
+                       : better < 0 ? "worse"
+                                    : "unchanged");
   } else {
     ImGui::Text("%lld samples", static_cast<long long>(c));
     ImGui::TextDisabled("%.1f%% of true %s, %.1f%% of predicted %s",
@@ -451,32 +453,36 @@ void viewer::draw_confusion_side(const metrics::confusion_matrix& a,
     ImGui::TableSetupColumn("F1");
     if (!b) ImGui::TableSetupColumn("support");
     ImGui::TableHeadersRow();
-    for (std::size_t i = 0; i < rs.per_class.size(); ++i) {
-      const auto& c = rs.per_class[i];
-      ImGui::TableNextRow();
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(c.label.c_str());
-      auto cell = [&](double v, double base) {
+    // Only the rows in view are drawn (100 classes: ~20 of 100 rows).
+    ImGuiListClipper clip;
+    clip.Begin(int(rs.per_class.size()));
+    while (clip.Step())
+      for (std::size_t i = std::size_t(clip.DisplayStart); i < std::size_t(clip.DisplayEnd); ++i) {
+        const auto& c = rs.per_class[i];
+        ImGui::TableNextRow();
         ImGui::TableNextColumn();
-        if (!b) {
+        ImGui::TextUnformatted(c.label.c_str());
+        auto cell = [&](double v, double base) {
+          ImGui::TableNextColumn();
+          if (!b) {
+            ImGui::Text("%.3f", v);
+            return;
+          }
           ImGui::Text("%.3f", v);
-          return;
-        }
-        ImGui::Text("%.3f", v);
-        ImGui::SameLine(0, 4);
-        if (std::abs(v - base) < 0.0005)
-          ImGui::TextDisabled(" 0");
-        else
-          ImGui::TextColored(delta_color(v - base), "%+.3f", v - base);
-      };
-      const auto& ca = ra.per_class[std::min(i, ra.per_class.size() - 1)];
-      cell(c.precision, ca.precision);
-      cell(c.recall, ca.recall);
-      cell(c.f1, ca.f1);
-      if (b) continue;
-      ImGui::TableNextColumn();
-      ImGui::Text("%lld", static_cast<long long>(c.support));
-    }
+          ImGui::SameLine(0, 4);
+          if (std::abs(v - base) < 0.0005)
+            ImGui::TextDisabled(" 0");
+          else
+            ImGui::TextColored(delta_color(v - base), "%+.3f", v - base);
+        };
+        const auto& ca = ra.per_class[std::min(i, ra.per_class.size() - 1)];
+        cell(c.precision, ca.precision);
+        cell(c.recall, ca.recall);
+        cell(c.f1, ca.f1);
+        if (b) continue;
+        ImGui::TableNextColumn();
+        ImGui::Text("%lld", static_cast<long long>(c.support));
+      }
     ImGui::EndTable();
   }
   ImGui::Spacing();

@@ -133,66 +133,68 @@ void viewer::draw_histograms_view() {
   if (hist_heatmap_) {
     draw_histogram_heatmap(hs, chosen, lo, hi);
   } else {
-  // ---- the ridge plot
-  ImDrawList* dl = ImGui::GetWindowDrawList();
-  ImVec2 p0 = ImGui::GetCursorScreenPos();
-  ImVec2 sz = ImGui::GetContentRegionAvail();
-  const float fh = ImGui::GetFontSize();
-  const float left = 70, bottom = fh + 14, right = 10, top = 8;
-  const float px0 = p0.x + left, px1 = p0.x + sz.x - right;
-  const float py0 = p0.y + top, py1 = p0.y + sz.y - bottom;
-  const std::size_t n = hs.size();
-  // Each ridge is `ridge_h` tall; baselines are spaced so ridges overlap (TensorBoard-like).
-  const float ridge_h = std::max(30.0f, (py1 - py0) * 0.28f);
-  const float gap = n > 1 ? (py1 - py0 - ridge_h) / float(n - 1) : 0;
-  auto xpix = [&](double x) { return px0 + float((x - lo) / (hi - lo)) * (px1 - px0); };
-  // Adjacent quads share edges: without fill anti-aliasing no seams show between them.
-  const ImDrawListFlags saved_flags = dl->Flags;
-  dl->Flags &= ~ImDrawListFlags_AntiAliasedFill;
-  for (std::size_t i = 0; i < n; ++i) {
-    const bool is_chosen = hs[i].first == chosen;
-    ridge r = make_ridge(*hs[i].second);
-    const float base = py0 + ridge_h + gap * float(i);
-    const float t = n > 1 ? float(i) / float(n - 1) : 1.0f;
-    // Cool (old, back) to warm (new, front); the chosen step in bright orange.
-    ImU32 line = is_chosen ? IM_COL32(255, 160, 60, 255)
-                           : IM_COL32(int(70 + 120 * t), int(120 + 40 * t), int(200 - 80 * t), 230);
-    ImU32 fill = is_chosen ? IM_COL32(255, 150, 50, 120)
-                           : IM_COL32(int(40 + 80 * t), int(70 + 40 * t), int(120 - 40 * t), 150);
-    if (r.x.empty()) continue;
-    ++ridges_drawn_;
-    // Filled under the polyline, one quad per bin (covers what is behind: painter's order).
-    for (std::size_t k = 0; k + 1 < r.x.size(); ++k) {
-      ImVec2 a(xpix(r.x[k]), base - float(r.y[k]) * ridge_h);
-      ImVec2 b(xpix(r.x[k + 1]), base - float(r.y[k + 1]) * ridge_h);
-      dl->AddQuadFilled(ImVec2(a.x, base), a, b, ImVec2(b.x, base), IM_COL32(22, 24, 29, 255));
-      dl->AddQuadFilled(ImVec2(a.x, base), a, b, ImVec2(b.x, base), fill);
+    // ---- the ridge plot
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    ImVec2 p0 = ImGui::GetCursorScreenPos();
+    ImVec2 sz = ImGui::GetContentRegionAvail();
+    const float fh = ImGui::GetFontSize();
+    const float left = 70, bottom = fh + 14, right = 10, top = 8;
+    const float px0 = p0.x + left, px1 = p0.x + sz.x - right;
+    const float py0 = p0.y + top, py1 = p0.y + sz.y - bottom;
+    const std::size_t n = hs.size();
+    // Each ridge is `ridge_h` tall; baselines are spaced so ridges overlap (TensorBoard-like).
+    const float ridge_h = std::max(30.0f, (py1 - py0) * 0.28f);
+    const float gap = n > 1 ? (py1 - py0 - ridge_h) / float(n - 1) : 0;
+    auto xpix = [&](double x) { return px0 + float((x - lo) / (hi - lo)) * (px1 - px0); };
+    // Adjacent quads share edges: without fill anti-aliasing no seams show between them.
+    const ImDrawListFlags saved_flags = dl->Flags;
+    dl->Flags &= ~ImDrawListFlags_AntiAliasedFill;
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool is_chosen = hs[i].first == chosen;
+      ridge r = make_ridge(*hs[i].second);
+      const float base = py0 + ridge_h + gap * float(i);
+      const float t = n > 1 ? float(i) / float(n - 1) : 1.0f;
+      // Cool (old, back) to warm (new, front); the chosen step in bright orange.
+      ImU32 line = is_chosen
+                       ? IM_COL32(255, 160, 60, 255)
+                       : IM_COL32(int(70 + 120 * t), int(120 + 40 * t), int(200 - 80 * t), 230);
+      ImU32 fill = is_chosen ? IM_COL32(255, 150, 50, 120)
+                             : IM_COL32(int(40 + 80 * t), int(70 + 40 * t), int(120 - 40 * t), 150);
+      if (r.x.empty()) continue;
+      ++ridges_drawn_;
+      // Filled under the polyline, one quad per bin (covers what is behind: painter's order).
+      for (std::size_t k = 0; k + 1 < r.x.size(); ++k) {
+        ImVec2 a(xpix(r.x[k]), base - float(r.y[k]) * ridge_h);
+        ImVec2 b(xpix(r.x[k + 1]), base - float(r.y[k + 1]) * ridge_h);
+        dl->AddQuadFilled(ImVec2(a.x, base), a, b, ImVec2(b.x, base), IM_COL32(22, 24, 29, 255));
+        dl->AddQuadFilled(ImVec2(a.x, base), a, b, ImVec2(b.x, base), fill);
+      }
+      for (std::size_t k = 0; k + 1 < r.x.size(); ++k)
+        dl->AddLine(ImVec2(xpix(r.x[k]), base - float(r.y[k]) * ridge_h),
+                    ImVec2(xpix(r.x[k + 1]), base - float(r.y[k + 1]) * ridge_h), line,
+                    is_chosen ? 2.0f : 1.2f);
+      // Step labels on the left, every few ridges (and the chosen one).
+      if (is_chosen || i % std::max<std::size_t>(1, n / 8) == 0 || i + 1 == n) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(hs[i].first));
+        ImVec2 ts = ImGui::CalcTextSize(buf);
+        dl->AddText(ImVec2(px0 - 8 - ts.x, base - ts.y * 0.5f), is_chosen ? line : tc.text_dim,
+                    buf);
+      }
     }
-    for (std::size_t k = 0; k + 1 < r.x.size(); ++k)
-      dl->AddLine(ImVec2(xpix(r.x[k]), base - float(r.y[k]) * ridge_h),
-                  ImVec2(xpix(r.x[k + 1]), base - float(r.y[k + 1]) * ridge_h), line,
-                  is_chosen ? 2.0f : 1.2f);
-    // Step labels on the left, every few ridges (and the chosen one).
-    if (is_chosen || i % std::max<std::size_t>(1, n / 8) == 0 || i + 1 == n) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(hs[i].first));
-      ImVec2 ts = ImGui::CalcTextSize(buf);
-      dl->AddText(ImVec2(px0 - 8 - ts.x, base - ts.y * 0.5f), is_chosen ? line : tc.text_dim, buf);
+    dl->Flags = saved_flags;
+    // x-axis: 1-2-5 ticks, as on the charts
+    axis_ticks ticks = nice_ticks(lo, hi, std::max(3, int((px1 - px0) / 110)));
+    for (double x : ticks.values) {
+      std::string label = format_tick(x, ticks.step, x_axis::step, false);
+      ImVec2 ts = ImGui::CalcTextSize(label.c_str());
+      float xp = xpix(x);
+      dl->AddLine(ImVec2(xp, py1 + 2), ImVec2(xp, py1 + 6), tc.text_dim);
+      dl->AddText(ImVec2(std::clamp(xp - ts.x * 0.5f, px0 - 20, px1 - ts.x), py1 + 7), tc.text_dim,
+                  label.c_str());
     }
-  }
-  dl->Flags = saved_flags;
-  // x-axis: 1-2-5 ticks, as on the charts
-  axis_ticks ticks = nice_ticks(lo, hi, std::max(3, int((px1 - px0) / 110)));
-  for (double x : ticks.values) {
-    std::string label = format_tick(x, ticks.step, x_axis::step, false);
-    ImVec2 ts = ImGui::CalcTextSize(label.c_str());
-    float xp = xpix(x);
-    dl->AddLine(ImVec2(xp, py1 + 2), ImVec2(xp, py1 + 6), tc.text_dim);
-    dl->AddText(ImVec2(std::clamp(xp - ts.x * 0.5f, px0 - 20, px1 - ts.x), py1 + 7), tc.text_dim,
-                label.c_str());
-  }
-  dl->AddText(ImVec2(p0.x + 4, p0.y + 2), tc.text_dim, "step");
-  ImGui::Dummy(sz);
+    dl->AddText(ImVec2(p0.x + 4, p0.y + 2), tc.text_dim, "step");
+    ImGui::Dummy(sz);
   }
   ImGui::EndChild();
   ImGui::SameLine();
@@ -249,11 +251,13 @@ void viewer::draw_histogram_heatmap(
   dl->AddRectFilled(ImVec2(px0, py0), ImVec2(px1, py1), widgets::heatmap_color(0, false));
   for (std::size_t c = 0; c < n; ++c) {
     const std::vector<double> d = rebin_density(*hs[c].second, lo, hi, rows);
-    const float x0 = std::floor(px0 + col_w * float(c)), x1 = std::floor(px0 + col_w * float(c + 1));
+    const float x0 = std::floor(px0 + col_w * float(c)),
+                x1 = std::floor(px0 + col_w * float(c + 1));
     for (std::size_t r = 0; r < rows; ++r) {
       if (d[r] <= 0) continue;
       // Row 0 is the lowest value: drawn at the bottom.
-      const float y1 = std::floor(py1 - row_h * float(r)), y0 = std::floor(py1 - row_h * float(r + 1));
+      const float y1 = std::floor(py1 - row_h * float(r)),
+                  y0 = std::floor(py1 - row_h * float(r + 1));
       dl->AddRectFilled(ImVec2(x0, y0), ImVec2(x1, y1), widgets::heatmap_color(d[r], false));
     }
   }
