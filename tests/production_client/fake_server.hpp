@@ -1,6 +1,7 @@
 // fake_server.hpp — a small cpp-httplib server that speaks the ingest contract of `tracker
 // serve` (docs/http.md) and can misbehave on request: the client tests use it to make 400s,
-// 413s, 500s and lost answers happen exactly when they want.
+// 413s, 500s and lost answers happen exactly when they want. test_real_server.cpp runs the
+// real `tracker serve` for the kill-and-restart test.
 //
 // Contract kept here: POST /v1/predictions, /v1/reference {"schema_version":1,"model":M,
 // "records":[...]}, /v1/feedback {"schema_version":1,"records":[...]}; 200 {"accepted":N,
