@@ -194,7 +194,7 @@ TEST_CASE("http: an answer lost after the commit is retried and counted as dupli
   CHECK(f.store->duplicates == 20);
 }
 
-TEST_CASE("http: the server stops and comes back mid-stream; nothing is lost", "[production_client]") {
+TEST_CASE("http: the server stops and comes back mid-stream, nothing is lost", "[production_client]") {
   fixture f;
   auto server = std::make_unique<fake_server>(f.store, f.options);
   const int port = server->port();
@@ -244,7 +244,7 @@ TEST_CASE("http: many threads log at once", "[production_client]") {
   CHECK(log.stats().sent == 20000);
 }
 
-TEST_CASE("buffer overflow: the policy decides which records stay; every drop is counted", "[production_client]") {
+TEST_CASE("buffer overflow: the policy decides which records stay, every drop is counted", "[production_client]") {
   const auto policy = GENERATE(tracker::buffer_policy::drop_newest, tracker::buffer_policy::drop_oldest);
   fixture f;
   fake_server server(f.store, f.options);

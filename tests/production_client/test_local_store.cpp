@@ -99,7 +99,7 @@ TEST_CASE("local store: predictions, reference and feedback end to end", "[produ
   CHECK(std::count(ref.label.begin(), ref.label.end(), "Trouser") == 10);
 }
 
-TEST_CASE("local store: a bad record is dropped alone; an unknown model drops its batch", "[production_client]") {
+TEST_CASE("local store: a bad record is dropped alone, an unknown model drops its batch", "[production_client]") {
   temp_dir dir;
   make_model(dir);
   tracker_test::captured_errors errors;

@@ -33,7 +33,7 @@ int start_serve(std::unique_ptr<child_process>& p, const std::string& store, int
 
 }  // namespace
 
-TEST_CASE("real server: tracker serve killed and restarted mid-stream; every record stored once", "[production_client][process]") {
+TEST_CASE("real server: tracker serve killed and restarted mid-stream, every record stored once", "[production_client][process]") {
   temp_dir dir;
   std::string run_id;
   {
