@@ -9,16 +9,20 @@
 //   2. the limit: the same rows (JSON columns already serialized) inserted straight into the
 //      store's production_records table with one prepared statement, one transaction per 1,000
 //      rows, on a connection with the store's pragmas (WAL, synchronous=NORMAL).
-//   3. end to end: the server (http_server, in this process) on 127.0.0.1, clients with
+//   3. the router without a socket: single-record requests into router::handle() — a whole
+//      request (parse, validate, one commit) minus HTTP and the kernel. CPU us per request.
+//   4. end to end: the server (http_server, in this process) on 127.0.0.1, clients with
 //      keep-alive posting pre-built bodies of 1,000 records; records/s counted when the last
 //      answer (= committed) is back. 1 and 4 client connections. Target >= 300,000 records/s.
-//   4. single-record requests with keep-alive, 1 and 8 connections, for --seconds each.
+//   5. single-record requests with keep-alive, 1 and 8 connections, for --seconds each.
 //      Target >= 10,000 requests/s.
+// Stages and the limit are thread CPU time; end to end is wall-clock rate and process CPU time.
 // Clients and server share this machine's cores; the numbers are of the whole loop.
 //
 //   bench_ingest [--batches N] [--seconds D]
 #include "http_server.hpp"
 #include "ingest.hpp"
+#include "router.hpp"
 
 #include "machine_info.hpp"
 
@@ -202,6 +206,26 @@ stage_times stages(const std::string& store_dir, const std::vector<std::string>&
   return t;
 }
 
+// Single-record requests straight into the router (no socket): what a request costs the
+// server apart from HTTP and the kernel. CPU microseconds per request.
+double router_single_us(const std::string& store_dir, double seconds) {
+  auto store = prod::store::open(store_dir);
+  tracker::server::router api(store);
+  const std::string head = R"({"schema_version":1,"model":"bench-model","records":[)";
+  const double c0 = thread_cpu();
+  const auto t0 = clk::now();
+  long n = 0;
+  for (; seconds_since(t0) < seconds; ++n) {
+    const std::string body = head + make_record("one-" + std::to_string(n), n).dump() + "]}";
+    tracker::server::request req;
+    req.method = "POST";
+    req.path = "/v1/predictions";
+    req.body = body;
+    if (api.handle(req).status != 200) std::exit(1);
+  }
+  return (thread_cpu() - c0) * 1e6 / static_cast<double>(n);
+}
+
 // Posts every body (split over `clients` keep-alive connections); records/s once all answered.
 double http_records_per_s(int port, const std::vector<std::string>& bodies, int clients, long& records_ok,
                           double& cpu_ns_per_record) {
@@ -296,7 +320,10 @@ int main(int argc, char** argv) {
   std::printf("  validate  %8.0f   envelope + record_from_json\n", st.validate);
   std::printf("  store     %8.0f   production::store::write (validates again, builds rows, commits)\n", st.store);
   std::printf("  total     %8.0f   = %.0f records/s per core\n", in_process, 1e9 / in_process);
-  std::printf("  limit     %8.0f   raw SQLite INSERT of the same rows (store / limit = %.1fx)\n\n", raw, st.store / raw);
+  std::printf("  limit     %8.0f   raw SQLite INSERT of the same rows (store / limit = %.1fx)\n", raw, st.store / raw);
+
+  std::printf("  router, 1 record per request, no socket: %.1f CPU us per request (commit included)\n\n",
+              router_single_us(fresh_store(root, "router"), seconds));
 
   // 3 + 4: over HTTP, a server on a fresh store.
   const std::string store_dir = fresh_store(root, "http");
