@@ -207,6 +207,53 @@ TEST_CASE("production: the loader reads the fixture's shifted window off the fra
 
   auto bad = load_production(dir.store(), "no-such-run");
   CHECK_FALSE(bad.error.empty());
+
+  // Windows: the newest 100 records; the last 24 h before the newest record (records every
+  // 324 s, the newest at 399 * 324 s: i >= (129276 - 86400) / 324 = 132.3, so 267 of them).
+  auto last = load_production(dir.store(), "cnn-lr1e-3", {.last = 100});
+  REQUIRE(last.error.empty());
+  CHECK(last.current->size() == 100);
+  CHECK(last.report["current"]["rows"] == 100);
+  auto day = load_production(dir.store(), "cnn-lr1e-3", {.hours = 24});
+  REQUIRE(day.error.empty());
+  CHECK(day.current->size() == 267);
+  CHECK(day.report["current"]["rows"] == 267);
+  CHECK(day.timeline.bucket == "hour");
+}
+
+TEST_CASE("production: window labels") {
+  CHECK(label(production_window{}) == "all records");
+  CHECK(label(production_window{.hours = 24}) == "last 24 h");
+  CHECK(label(production_window{.hours = 24 * 7}) == "last 7 days");
+  CHECK(label(production_window{.last = 1000}) == "last 1,000 records");
+  CHECK(label(production_window{.last = 500}) == "last 500 records");
+  CHECK(window_choices().front() == production_window{});
+}
+
+TEST_CASE("production: new predictions committed by another writer reload the data by themselves") {
+  tracker_test::temp_dir dir;
+  tracker_ui_test::make_fixture_store(dir.store());
+  production_loader loader(dir.store(), std::chrono::milliseconds(20), std::chrono::milliseconds(0));
+  loader.want("cnn-lr1e-3");
+  auto wait_for = [&](std::size_t rows) {
+    for (int i = 0; i < 3000; ++i) {
+      auto d = loader.latest();
+      if (d && d->current && d->current->size() == rows) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  };
+  REQUIRE(wait_for(400));
+  namespace prod = tracker::production;
+  prod::store s = prod::store::open(dir.store());
+  prod::model_info m = s.model("cnn-lr1e-3");
+  prod::record r;
+  r.id = "req-new";
+  r.time = *prod::parse_time("2026-11-21T12:30:00Z");
+  r.predicted = "Bag";
+  r.features = {{"brightness", 0.8}};
+  s.write(m, prod::record_kind::prediction, {r});
+  CHECK(wait_for(401));  // nobody called refresh()
 }
 
 TEST_CASE("production: the view draws the table, overlays, timeline, matrices and flags") {

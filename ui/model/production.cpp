@@ -46,6 +46,26 @@ drift_row row_of(const json& f) {
 
 }  // namespace
 
+std::string label(const production_window& w) {
+  char buf[48];
+  if (w.last)
+    std::snprintf(buf, sizeof buf, "last %zu%s records", w.last >= 1000 ? w.last / 1000 : w.last,
+                  w.last >= 1000 ? ",000" : "");
+  else if (w.hours >= 48)
+    std::snprintf(buf, sizeof buf, "last %g days", w.hours / 24);
+  else if (w.hours > 0)
+    std::snprintf(buf, sizeof buf, "last %g h", w.hours);
+  else
+    return "all records";
+  return buf;
+}
+
+const std::vector<production_window>& window_choices() {
+  static const std::vector<production_window> choices = {
+      {}, {.hours = 24}, {.hours = 24 * 7}, {.last = 1000}, {.last = 10000}};
+  return choices;
+}
+
 std::vector<drift_row> drift_rows(const json& report) {
   std::vector<drift_row> rows;
   auto it = report.find("features");

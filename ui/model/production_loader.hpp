@@ -9,13 +9,18 @@
 // while drawing.
 //
 //   production_loader L(store_dir);
-//   L.want(run_id);                 // each frame; loads when the run differs from the last one
+//   L.want(run_id, window);         // each frame; loads when either differs from the last call
 //   auto d = L.latest();            // nullptr until the first load, else the newest result
-//   L.refresh();                    // load the same run again (new records arrived)
+//   L.refresh();                    // load the same run again now
+//
+// New predictions or feedback committed by a server or an import reload the view by
+// themselves: an idle loader checks the store's data_version every second and reloads when it
+// changed, at most every 10 s.
 #pragma once
 
 #include "model/production.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -27,6 +32,7 @@ namespace tracker::ui {
 
 struct production_data {
   std::string run_id;
+  production_window window;
   std::string error;  // the store or the report failed; everything below is empty then
   std::shared_ptr<const production::dataset> reference, current;
   nlohmann::json report;
@@ -40,16 +46,22 @@ struct production_data {
 
 // The whole load, synchronously (the thread calls it; tests call it directly). Never throws:
 // a failure is production_data::error.
-production_data load_production(const std::string& store_dir, const std::string& run_id);
+production_data load_production(const std::string& store_dir, const std::string& run_id,
+                                const production_window& window = {});
 
 class production_loader {
  public:
-  explicit production_loader(std::string store_dir);
+  // poll: how often an idle loader asks the store whether anything was committed (one
+  // PRAGMA); min_reload: the least time between two reloads, so a server taking 1,000
+  // predictions a second does not keep the report (it sorts every column) running back to back.
+  explicit production_loader(std::string store_dir,
+                             std::chrono::milliseconds poll = std::chrono::seconds(1),
+                             std::chrono::milliseconds min_reload = std::chrono::seconds(10));
   ~production_loader();
   production_loader(const production_loader&) = delete;
   production_loader& operator=(const production_loader&) = delete;
 
-  void want(const std::string& run_id);
+  void want(const std::string& run_id, const production_window& window = {});
   void refresh();
   std::shared_ptr<const production_data> latest() const;
   // True while a load is queued or running (the view shows "loading" and a screenshot waits).
@@ -58,9 +70,11 @@ class production_loader {
  private:
   void run();
   std::string dir_;
+  std::chrono::milliseconds poll_, min_reload_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::string wanted_;        // the run the view shows
+  std::string wanted_;        // the run the view shows ...
+  production_window window_;  // ... and which of its production records
   std::uint64_t request_ = 0;  // bumped by want (new run) and refresh
   std::uint64_t done_ = 0;     // the request the latest result answers
   std::shared_ptr<const production_data> latest_;

@@ -207,10 +207,12 @@ void viewer::draw_production_view() {
     return;
   }
   if (!pd_loader_) pd_loader_ = std::make_unique<production_loader>(opts_.store);
-  pd_loader_->want(run);
+  pd_loader_->want(run, pd_.window);
   if (auto latest = pd_loader_->latest(); latest && latest->run_id == run) pd_data_ = latest;
-  // A reload of the same run keeps the previous data on screen; another run's is not shown.
-  if (pd_loader_->busy() || !pd_data_ || pd_data_->run_id != run) objects_complete_ = false;
+  // A reload of the same run (or another window of it) keeps the previous data on screen;
+  // another run's is not shown.
+  if (pd_loader_->busy() || !pd_data_ || pd_data_->run_id != run || !(pd_data_->window == pd_.window))
+    objects_complete_ = false;
   if (!pd_data_ || pd_data_->run_id != run) {
     ImGui::TextDisabled("Reading the production records and computing the drift report ...");
     return;
@@ -308,6 +310,16 @@ void viewer::draw_production_header(const production_data& d) {
       percent(report_number(r, "/production_metrics/label_coverage")).c_str(),
       percent(report_number(r, "/flags/rate")).c_str());
   ImGui::SameLine(0, 20);
+  ImGui::SetNextItemWidth(150);
+  if (ImGui::BeginCombo("##window", label(pd_.window).c_str())) {
+    for (const production_window& w : window_choices())
+      if (ImGui::Selectable(label(w).c_str(), w == pd_.window)) pd_.window = w;
+    ImGui::EndCombo();
+  }
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("which production records are compared with the reference; hours count\n"
+                      "back from the newest record");
+  ImGui::SameLine();
   if (ImGui::SmallButton("reload")) pd_loader_->refresh();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("read the records again and recompute the report");
 }

@@ -138,6 +138,7 @@ class viewer {
     std::string feature;  // whose distributions are shown (empty: the table's first row)
     drift_column sort = drift_column::drifted;  // drifted rows first by default
     bool ascending = false;
+    production_window window;  // all records by default
   };
   production_settings& production() { return pd_; }
   struct drawn_production {
