@@ -208,7 +208,13 @@ void viewer::draw_production_view() {
   }
   if (!pd_loader_) pd_loader_ = std::make_unique<production_loader>(opts_.store);
   pd_loader_->want(run, pd_.window);
-  if (auto latest = pd_loader_->latest(); latest && latest->run_id == run) pd_data_ = latest;
+  if (auto latest = pd_loader_->latest(); latest && latest->run_id == run && latest != pd_data_) {
+    pd_data_ = latest;
+    // New data: the sorted rows and the timeline's lines are rebuilt from it (the pointers
+    // below are only compared, and a freed result's address may be reused).
+    pd_rows_of_ = nullptr;
+    pd_lines_of_ = nullptr;
+  }
   // A reload of the same run (or another window of it) keeps the previous data on screen;
   // another run's is not shown.
   if (pd_loader_->busy() || !pd_data_ || pd_data_->run_id != run || !(pd_data_->window == pd_.window))
