@@ -298,6 +298,21 @@ TEST_CASE("production: the view draws the table, overlays, timeline, matrices an
     CHECK(v.drawn_heatmaps().size() == 3);
     REQUIRE(v.drawn_charts().size() == 1);
     CHECK(v.drawn_charts()[0].key == "production/timeline");
+
+    // A run without reference or production records: a message (how to record them), ready.
+    opts.runs = {"mlp-lr1e-3"};
+    viewer empty(feed, opts);
+    for (int i = 0; i < 1500 && !empty.ready(); ++i) {
+      io.DeltaTime = 1.0f / 60.0f;
+      ImGui::NewFrame();
+      empty.frame();
+      ImGui::Render();
+      feed.pump();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(empty.ready());
+    CHECK(empty.drawn_production_view().rows.empty());
+    CHECK(empty.drawn_heatmaps().empty());
   }
   ImGui::DestroyContext();
 }
