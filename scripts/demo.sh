@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh — the main job on a fresh Debian 12 machine: install, build, train the example on
-# Fashion-MNIST into the default store (./tracker-store) and print the run's summary, then open
-# the viewer on the store (without a display: render its runs and charts views to PNG files in
+# Fashion-MNIST into the default store (./tracker-store) and print the run's summary, serve the
+# trained model to clean and then shifted traffic through `tracker serve` and print the drift
+# reports (examples/serve_fashion), then open the viewer on the store (without a display: render its runs and charts views to PNG files in
 # ./tracker-screenshots/ through xvfb-run and print their paths).
 # Extra arguments go to the example (e.g. --epochs 1).
 set -euo pipefail
@@ -10,6 +11,7 @@ bash scripts/install-deps.sh
 bash scripts/build.sh
 if [ -x build/bin/fashion_mnist ]; then
   build/bin/fashion_mnist "$@"
+  build/bin/serve_fashion   # train -> serve -> drift: the model in production
 else
   build/bin/quickstart "$@"
   build/bin/tracker summary latest --format markdown
