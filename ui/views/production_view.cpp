@@ -307,6 +307,11 @@ void viewer::draw_production_header(const production_data& d) {
   ImGui::TextColored(change < -0.02 ? tc.failed : tc.finished, "(validation %s, %s%s)",
                      percent(ref_acc).c_str(), change >= 0 ? "+" : "",
                      std::isnan(change) ? "-" : fmt(100 * change, "%.1f pts").c_str());
+  ImGui::SameLine(0, 20);
+  ImGui::Text("F1 macro %s", fmt(report_number(r, "/production_metrics/f1_macro"), "%.3f").c_str());
+  ImGui::SameLine();
+  ImGui::TextDisabled("(validation %s)",
+                      fmt(report_number(r, "/production_metrics/reference_f1_macro"), "%.3f").c_str());
   // Second line: what was compared with what.
   ImGui::TextDisabled(
       "reference: %zu validation records  |  production: %zu records, %s .. %s UTC  |  "
