@@ -2,7 +2,7 @@
 # demo.sh — the main job on a fresh Debian 12 machine: install, build, train the example on
 # Fashion-MNIST into the default store (./tracker-store) and print the run's summary, serve the
 # trained model to clean and then shifted traffic through `tracker serve` and print the drift
-# reports (examples/serve_fashion), then open the viewer on the store (without a display: render its runs and charts views to PNG files in
+# reports (examples/serve_fashion), then open the viewer on the store (without a display: render its runs, charts, confusion, samples and production views to PNG files in
 # ./tracker-screenshots/ through xvfb-run and print their paths).
 # Extra arguments go to the example (e.g. --epochs 1).
 set -euo pipefail
@@ -23,9 +23,11 @@ if [ -x build/bin/tracker-ui ]; then
     build/bin/tracker-ui --store "${TRACKER_DIR:-./tracker-store}"
   elif command -v xvfb-run >/dev/null; then
     mkdir -p tracker-screenshots
-    for view in runs charts; do
+    views="runs charts confusion samples"
+    if [ -x build/bin/serve_fashion ]; then views="$views production"; fi   # the model in production
+    for view in $views; do
       xvfb-run -a -s "-screen 0 1600x1000x24" build/bin/tracker-ui --store "${TRACKER_DIR:-./tracker-store}" \
-        --screenshot "tracker-screenshots/$view.png" --view "$view"
+        --screenshot "tracker-screenshots/$view.png" --view "$view" --runs latest
       echo "tracker-ui: wrote tracker-screenshots/$view.png"
     done
   fi
