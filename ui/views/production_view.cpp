@@ -217,7 +217,8 @@ void viewer::draw_production_view() {
   }
   // A reload of the same run (or another window of it) keeps the previous data on screen;
   // another run's is not shown.
-  if (pd_loader_->busy() || !pd_data_ || pd_data_->run_id != run || !(pd_data_->window == pd_.window))
+  if (pd_loader_->busy() || !pd_data_ || pd_data_->run_id != run ||
+      !(pd_data_->window == pd_.window))
     objects_complete_ = false;
   if (!pd_data_ || pd_data_->run_id != run) {
     ImGui::TextDisabled("Reading the production records and computing the drift report ...");
@@ -255,7 +256,8 @@ void viewer::draw_production_view() {
       if (r.name == pd_.feature) row = &r;
     const std::string title = title_of(pd_.feature, row);
     if (o) {
-      ImVec4 r = draw_overlay("##feature_overlay", *o, ImVec2(avail.x - left_w - 8, h1), title.c_str());
+      ImVec4 r =
+          draw_overlay("##feature_overlay", *o, ImVec2(avail.x - left_w - 8, h1), title.c_str());
       pd_drawn_.feature = pd_.feature;
       pd_drawn_.overlay = {r.x, r.y, r.z, r.w};
     } else {
@@ -310,8 +312,9 @@ void viewer::draw_production_header(const production_data& d) {
   ImGui::SameLine(0, 20);
   ImGui::Text("F1 macro %s", fmt(report_number(r, "/production_metrics/f1_macro"), "%.3f").c_str());
   ImGui::SameLine();
-  ImGui::TextDisabled("(validation %s)",
-                      fmt(report_number(r, "/production_metrics/reference_f1_macro"), "%.3f").c_str());
+  ImGui::TextDisabled(
+      "(validation %s)",
+      fmt(report_number(r, "/production_metrics/reference_f1_macro"), "%.3f").c_str());
   // Second line: what was compared with what.
   ImGui::TextDisabled(
       "reference: %zu validation records  |  production: %zu records, %s .. %s UTC  |  "
@@ -328,8 +331,9 @@ void viewer::draw_production_header(const production_data& d) {
     ImGui::EndCombo();
   }
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("which production records are compared with the reference; hours count\n"
-                      "back from the newest record");
+    ImGui::SetTooltip(
+        "which production records are compared with the reference; hours count\n"
+        "back from the newest record");
   ImGui::SameLine();
   if (ImGui::SmallButton("reload")) pd_loader_->refresh();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("read the records again and recompute the report");
@@ -348,62 +352,78 @@ void viewer::draw_drift_table(const production_data& d, ImVec2 size) {
                                 ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_Resizable;
   if (!ImGui::BeginTable("drift", 7, flags, size)) return;
   ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn("drift", ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_PreferSortDescending, 0, int(drift_column::drifted));
-  ImGui::TableSetupColumn("feature", ImGuiTableColumnFlags_WidthStretch, 0, int(drift_column::name));
+  ImGui::TableSetupColumn(
+      "drift", ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_PreferSortDescending, 0,
+      int(drift_column::drifted));
+  ImGui::TableSetupColumn("feature", ImGuiTableColumnFlags_WidthStretch, 0,
+                          int(drift_column::name));
   ImGui::TableSetupColumn("type", 0, 0, int(drift_column::type));
   ImGui::TableSetupColumn("test", 0, 0, int(drift_column::test));
   ImGui::TableSetupColumn("statistic", 0, 0, int(drift_column::statistic));
   ImGui::TableSetupColumn("p-value", 0, 0, int(drift_column::p_value));
   ImGui::TableSetupColumn("threshold", 0, 0, int(drift_column::threshold));
   ImGui::TableHeadersRow();
-  if (ImGuiTableSortSpecs* s = ImGui::TableGetSortSpecs(); s && s->SpecsDirty && s->SpecsCount > 0) {
+  if (ImGuiTableSortSpecs* s = ImGui::TableGetSortSpecs();
+      s && s->SpecsDirty && s->SpecsCount > 0) {
     pd_.sort = drift_column(s->Specs[0].ColumnUserID);
     pd_.ascending = s->Specs[0].SortDirection == ImGuiSortDirection_Ascending;
     sort_drift_rows(pd_rows_, pd_.sort, pd_.ascending);
     s->SpecsDirty = false;
   }
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  for (const drift_row& r : pd_rows_) {
-    ImGui::TableNextRow();
-    if (r.drifted) ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, with_alpha(drift_colour, 40));
-    ImGui::TableNextColumn();
-    const ImVec2 p = ImGui::GetCursorScreenPos();
-    const float h = ImGui::GetTextLineHeight();
-    // A solid dot: red when drifted, green when tested and not, hollow when untested.
-    const ImVec2 c(p.x + h * 0.5f + 2, p.y + h * 0.5f);
-    if (!r.tested)
-      dl->AddCircle(c, h * 0.32f, tc.text_dim);
-    else
-      dl->AddCircleFilled(c, h * 0.32f, r.drifted ? drift_colour : ok_colour);
-    ImGui::Dummy(ImVec2(h + 4, h));
-    ImGui::TableNextColumn();
-    if (ImGui::Selectable(r.name.c_str(), r.name == pd_.feature, ImGuiSelectableFlags_SpanAllColumns))
-      pd_.feature = r.name;
-    if (ImGui::IsItemHovered()) {
-      ImGui::BeginTooltip();
-      ImGui::Text("%s: %s", r.name.c_str(), r.drifted ? "drifted" : r.tested ? "no drift" : r.note.c_str());
-      ImGui::TextDisabled("rows: reference %zu, production %zu", r.reference_rows, r.current_rows);
-      ImGui::TextDisabled("drift when %s %s %s", r.p_value == r.p_value ? "p" : "statistic",
-                          r.p_value == r.p_value ? "<=" : ">=", fmt(r.threshold).c_str());
-      ImGui::EndTooltip();
+  // Only the rows on screen are drawn: a model with 1,000 features is a long table.
+  ImGuiListClipper clip;
+  clip.Begin(int(pd_rows_.size()));
+  while (clip.Step())
+    for (int ri = clip.DisplayStart; ri < clip.DisplayEnd; ++ri) {
+      const drift_row& r = pd_rows_[std::size_t(ri)];
+      ImGui::TableNextRow();
+      if (r.drifted)
+        ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, with_alpha(drift_colour, 40));
+      ImGui::TableNextColumn();
+      const ImVec2 p = ImGui::GetCursorScreenPos();
+      const float h = ImGui::GetTextLineHeight();
+      // A solid dot: red when drifted, green when tested and not, hollow when untested.
+      const ImVec2 c(p.x + h * 0.5f + 2, p.y + h * 0.5f);
+      if (!r.tested)
+        dl->AddCircle(c, h * 0.32f, tc.text_dim);
+      else
+        dl->AddCircleFilled(c, h * 0.32f, r.drifted ? drift_colour : ok_colour);
+      ImGui::Dummy(ImVec2(h + 4, h));
+      ImGui::TableNextColumn();
+      if (ImGui::Selectable(r.name.c_str(), r.name == pd_.feature,
+                            ImGuiSelectableFlags_SpanAllColumns))
+        pd_.feature = r.name;
+      if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::Text("%s: %s", r.name.c_str(),
+                    r.drifted  ? "drifted"
+                    : r.tested ? "no drift"
+                               : r.note.c_str());
+        ImGui::TextDisabled("rows: reference %zu, production %zu", r.reference_rows,
+                            r.current_rows);
+        ImGui::TextDisabled("drift when %s %s %s", r.p_value == r.p_value ? "p" : "statistic",
+                            r.p_value == r.p_value ? "<=" : ">=", fmt(r.threshold).c_str());
+        ImGui::EndTooltip();
+      }
+      const ImVec2 row_max(ImGui::GetWindowPos().x + ImGui::GetWindowWidth(), p.y + h);
+      pd_drawn_.rows.push_back({r.name, r.drifted, p.x, p.y, row_max.x, row_max.y});
+      ImGui::TableNextColumn();
+      ImGui::TextDisabled("%s", r.type.c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(r.tested ? r.test.c_str() : r.note.c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(fmt(r.statistic, "%.4g").c_str());
+      ImGui::TableNextColumn();
+      if (r.drifted && !std::isnan(r.p_value))
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(drift_colour), "%s",
+                           p_text(r.p_value).c_str());
+      else
+        ImGui::TextUnformatted(p_text(r.p_value).c_str());
+      ImGui::TableNextColumn();
+      // The threshold reads as the rule: p <= 0.05 for the tests, >= 0.1 for the distances.
+      ImGui::TextDisabled("%s %s", std::isnan(r.p_value) ? ">=" : "<=", fmt(r.threshold).c_str());
     }
-    const ImVec2 row_max(ImGui::GetWindowPos().x + ImGui::GetWindowWidth(), p.y + h);
-    pd_drawn_.rows.push_back({r.name, r.drifted, p.x, p.y, row_max.x, row_max.y});
-    ImGui::TableNextColumn();
-    ImGui::TextDisabled("%s", r.type.c_str());
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(r.tested ? r.test.c_str() : r.note.c_str());
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(fmt(r.statistic, "%.4g").c_str());
-    ImGui::TableNextColumn();
-    if (r.drifted && !std::isnan(r.p_value))
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(drift_colour), "%s", p_text(r.p_value).c_str());
-    else
-      ImGui::TextUnformatted(p_text(r.p_value).c_str());
-    ImGui::TableNextColumn();
-    // The threshold reads as the rule: p <= 0.05 for the tests, >= 0.1 for the distances.
-    ImGui::TextDisabled("%s %s", std::isnan(r.p_value) ? ">=" : "<=", fmt(r.threshold).c_str());
-  }
   ImGui::EndTable();
 }
 
@@ -419,10 +439,9 @@ void viewer::draw_production_timeline(const production_data& d, ImVec2 size) {
     pd_lines_of_ = &d;
     pd_range_.reset();
   }
-  const widgets::chart_line lines[] = {
-      {&pd_lines_[0], drift_colour, "drift share"},
-      {&pd_lines_[1], ok_colour, "accuracy"},
-      {&pd_lines_[2], IM_COL32(240, 200, 70, 255), "flag rate"}};
+  const widgets::chart_line lines[] = {{&pd_lines_[0], drift_colour, "drift share"},
+                                       {&pd_lines_[1], ok_colour, "accuracy"},
+                                       {&pd_lines_[2], IM_COL32(240, 200, 70, 255), "flag rate"}};
   const std::string title = "per " + t.bucket + " (" + std::to_string(t.size()) + " buckets)";
   widgets::chart_options o;
   o.title = title.c_str();
@@ -441,7 +460,8 @@ void viewer::draw_production_confusion(const production_data& d, ImVec2 size) {
   }
   // Each row divided by its sum: the production window and the validation set differ in size,
   // so shares of each true class (recall on the diagonal) compare where counts would not.
-  const cm_difference diff = difference(*d.reference_confusion, *d.confusion, cm_normalize::true_rows);
+  const cm_difference diff =
+      difference(*d.reference_confusion, *d.confusion, cm_normalize::true_rows);
   if (!diff.ok) {
     ImGui::TextColored(widgets::colors().error, "Cannot compare: %s.", diff.error.c_str());
     ImGui::EndChild();
@@ -449,8 +469,7 @@ void viewer::draw_production_confusion(const production_data& d, ImVec2 size) {
   }
   const float w = std::floor((size.x - 16) / 3);
   const std::vector<std::string>& labels = d.confusion->labels();
-  auto draw = [&](const char* id, const char* title, const std::vector<double>& v,
-                  bool diverging) {
+  auto draw = [&](const char* id, const char* title, const std::vector<double>& v, bool diverging) {
     std::vector<double> tone(v.size());
     double mx = 0;
     for (double x : v) mx = std::max(mx, std::abs(x));
@@ -466,7 +485,8 @@ void viewer::draw_production_confusion(const production_data& d, ImVec2 size) {
     o.signed_text = diverging;
     o.title = title;
     auto r = widgets::heatmap(id, ImVec2(w, size.y - 4), diff.k, v, tone, o);
-    heatmaps_.push_back({title, diff.k, r.cells_min.x, r.cells_min.y, r.cells_max.x, r.cells_max.y, -1});
+    heatmaps_.push_back(
+        {title, diff.k, r.cells_min.x, r.cells_min.y, r.cells_max.x, r.cells_max.y, -1});
     if (r.hovered) {
       const std::size_t k = diff.k, i = r.row, j = r.col;
       ImGui::BeginTooltip();
@@ -501,12 +521,15 @@ void viewer::draw_flagged_samples(const production_data& d, ImVec2 size) {
   if (f.contains("by_reason"))
     for (const auto& r : f["by_reason"]) {
       ImGui::SameLine(0, 14);
-      ImGui::TextDisabled("%s: %d", r.value("reason", "").empty() ? "(no reason)" : r.value("reason", "").c_str(),
-                          r.value("count", 0));
+      ImGui::TextDisabled(
+          "%s: %d", r.value("reason", "").empty() ? "(no reason)" : r.value("reason", "").c_str(),
+          r.value("count", 0));
     }
   const float thumb = 44;
-  if (ImGui::BeginTable("flags", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit,
-                        ImGui::GetContentRegionAvail())) {
+  if (ImGui::BeginTable(
+          "flags", 5,
+          ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit,
+          ImGui::GetContentRegionAvail())) {
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("image");
     ImGui::TableSetupColumn("predicted");
