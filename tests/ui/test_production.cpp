@@ -71,9 +71,9 @@ TEST_CASE("production: numeric overlays share bins over both sides' range, as sh
   CHECK(e.reference == std::vector<double>(4, 0.0));
   CHECK(e.reference_n == 0);
 
-  CHECK(auto_bins(1, 0) == 10);         // at least 10
-  CHECK(auto_bins(300, 400) == 10);     // Sturges: ceil(log2 400) + 1 = 10
-  CHECK(auto_bins(100000, 10) == 18);   // ceil(log2 1e5) + 1
+  CHECK(auto_bins(1, 0) == 10);           // at least 10
+  CHECK(auto_bins(300, 400) == 10);       // Sturges: ceil(log2 400) + 1 = 10
+  CHECK(auto_bins(100000, 10) == 18);     // ceil(log2 1e5) + 1
   CHECK(auto_bins(1ull << 50, 0) == 40);  // at most 40
 }
 
@@ -100,13 +100,17 @@ TEST_CASE("production: the drift table sorts by any column with untested rows la
                                  row("entropy", nan_, false, false), row("contrast", 1e-5, true),
                                  row("width", nan_, false)};
   sort_drift_rows(rows, drift_column::drifted, false);  // the default: drifted first, by name
-  CHECK(names(rows) == std::vector<std::string>{"brightness", "contrast", "source", "width", "entropy"});
+  CHECK(names(rows) ==
+        std::vector<std::string>{"brightness", "contrast", "source", "width", "entropy"});
   sort_drift_rows(rows, drift_column::p_value, true);  // NaN p-values (distances, untested) last
-  CHECK(names(rows) == std::vector<std::string>{"brightness", "contrast", "source", "entropy", "width"});
+  CHECK(names(rows) ==
+        std::vector<std::string>{"brightness", "contrast", "source", "entropy", "width"});
   sort_drift_rows(rows, drift_column::p_value, false);
-  CHECK(names(rows) == std::vector<std::string>{"source", "contrast", "brightness", "entropy", "width"});
+  CHECK(names(rows) ==
+        std::vector<std::string>{"source", "contrast", "brightness", "entropy", "width"});
   sort_drift_rows(rows, drift_column::name, false);
-  CHECK(names(rows) == std::vector<std::string>{"width", "source", "entropy", "contrast", "brightness"});
+  CHECK(names(rows) ==
+        std::vector<std::string>{"width", "source", "entropy", "contrast", "brightness"});
 }
 
 TEST_CASE("production: drift rows, timeline, matrices and flags are read from a report") {
@@ -233,7 +237,8 @@ TEST_CASE("production: window labels") {
 TEST_CASE("production: new predictions committed by another writer reload the data by themselves") {
   tracker_test::temp_dir dir;
   tracker_ui_test::make_fixture_store(dir.store());
-  production_loader loader(dir.store(), std::chrono::milliseconds(20), std::chrono::milliseconds(0));
+  production_loader loader(dir.store(), std::chrono::milliseconds(20),
+                           std::chrono::milliseconds(0));
   loader.want("cnn-lr1e-3");
   auto wait_for = [&](std::size_t rows) {
     for (int i = 0; i < 3000; ++i) {

@@ -89,11 +89,16 @@ void sort_drift_rows(std::vector<drift_row>& rows, drift_column by, bool ascendi
                    [](const drift_row& a, const drift_row& b) { return a.name < b.name; });
   auto number = [by](const drift_row& r) {
     switch (by) {
-      case drift_column::statistic: return r.statistic;
-      case drift_column::p_value: return r.p_value;
-      case drift_column::threshold: return r.threshold;
-      case drift_column::drifted: return r.tested ? double(r.drifted) : nan;
-      default: return nan;
+      case drift_column::statistic:
+        return r.statistic;
+      case drift_column::p_value:
+        return r.p_value;
+      case drift_column::threshold:
+        return r.threshold;
+      case drift_column::drifted:
+        return r.tested ? double(r.drifted) : nan;
+      default:
+        return nan;
     }
   };
   auto label = [by](const drift_row& r) -> const std::string& {
@@ -207,8 +212,10 @@ std::optional<overlay> feature_overlay(const production::dataset& reference,
   if (!r && !c) return std::nullopt;
   const bool numeric = (!r || r->numeric) && (!c || c->numeric);
   if (numeric) {
-    std::span<const double> rs = r ? std::span<const double>(r->numbers) : std::span<const double>();
-    std::span<const double> cs = c ? std::span<const double>(c->numbers) : std::span<const double>();
+    std::span<const double> rs =
+        r ? std::span<const double>(r->numbers) : std::span<const double>();
+    std::span<const double> cs =
+        c ? std::span<const double>(c->numbers) : std::span<const double>();
     return numeric_overlay(rs, cs, auto_bins(rs.size(), cs.size()));
   }
   // Mixed: numbers as text, the way the drift report compares them (monitor.cpp).

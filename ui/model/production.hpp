@@ -26,7 +26,8 @@
 
 namespace tracker::ui {
 
-// ---- the window ----------------------------------------------------------------------------------
+// ---- the window
+// ----------------------------------------------------------------------------------
 
 // Which production records are compared with the reference: all (both 0), the newest `last`,
 // or those of the last `hours` before the newest record (the data's own clock, so a store
@@ -55,7 +56,8 @@ struct drift_row {
 // report["features"] as rows, in the report's order (by name). Missing fields stay NaN / "".
 std::vector<drift_row> drift_rows(const nlohmann::json& report);
 // The same shape for one prediction_drift entry ("predicted_class" or "confidence").
-std::optional<drift_row> prediction_drift_row(const nlohmann::json& report, const std::string& which);
+std::optional<drift_row> prediction_drift_row(const nlohmann::json& report,
+                                              const std::string& which);
 
 enum class drift_column : std::uint8_t { name, type, test, statistic, p_value, threshold, drifted };
 // Stable sort by one column. Numbers compare numerically with NaN (an untested feature, or
@@ -95,7 +97,8 @@ std::optional<overlay> feature_overlay(const production::dataset& reference,
                                        const production::dataset& production,
                                        const std::string& name);
 
-// ---- over time ------------------------------------------------------------------------------------
+// ---- over time
+// ------------------------------------------------------------------------------------
 
 // "hour" when the records span at most three days (up to 72 points), else "day".
 std::string pick_bucket(double from_unix, double to_unix);
@@ -112,7 +115,8 @@ timeline_series timeline_of(const nlohmann::json& report);
 // wall-clock axis), unsmoothed. NaN values break the line.
 plot_series as_plot(const std::vector<double>& x, const std::vector<double>& y);
 
-// ---- metrics and flags ----------------------------------------------------------------------------
+// ---- metrics and flags
+// ----------------------------------------------------------------------------
 
 // production_metrics[field] ("confusion", "reference_confusion") as a matrix; nullopt when
 // absent or not a confusion_matrix body.

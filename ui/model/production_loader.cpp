@@ -11,7 +11,6 @@
 
 namespace tracker::ui {
 
-
 production_data load_production(const std::string& store_dir, const std::string& run_id,
                                 const production_window& window) {
   production_data d;
@@ -55,7 +54,10 @@ production_data load_production(const std::string& store_dir, const std::string&
 
 production_loader::production_loader(std::string store_dir, std::chrono::milliseconds poll,
                                      std::chrono::milliseconds min_reload)
-    : dir_(std::move(store_dir)), poll_(poll), min_reload_(min_reload), thread_([this] { run(); }) {}
+    : dir_(std::move(store_dir)),
+      poll_(poll),
+      min_reload_(min_reload),
+      thread_([this] { run(); }) {}
 
 production_loader::~production_loader() {
   {
@@ -111,8 +113,7 @@ void production_loader::run() {
     cv_.wait_for(lock, poll_, [this] { return stop_ || done_ != request_; });
     if (stop_) return;
     if (done_ == request_) {  // idle: reload when the store changed, at most every min_reload_
-      if (wanted_.empty() || std::chrono::steady_clock::now() - last_load < min_reload_)
-        continue;
+      if (wanted_.empty() || std::chrono::steady_clock::now() - last_load < min_reload_) continue;
       lock.unlock();
       const auto v = version();
       lock.lock();

@@ -36,7 +36,7 @@ struct production_data {
   std::string error;  // the store or the report failed; everything below is empty then
   std::shared_ptr<const production::dataset> reference, current;
   nlohmann::json report;
-  std::vector<drift_row> rows;             // the drift table, in the report's order
+  std::vector<drift_row> rows;              // the drift table, in the report's order
   std::map<std::string, overlay> overlays;  // per feature name
   std::optional<overlay> predicted, confidence;
   timeline_series timeline;
@@ -73,8 +73,8 @@ class production_loader {
   std::chrono::milliseconds poll_, min_reload_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::string wanted_;        // the run the view shows ...
-  production_window window_;  // ... and which of its production records
+  std::string wanted_;         // the run the view shows ...
+  production_window window_;   // ... and which of its production records
   std::uint64_t request_ = 0;  // bumped by want (new run) and refresh
   std::uint64_t done_ = 0;     // the request the latest result answers
   std::shared_ptr<const production_data> latest_;
