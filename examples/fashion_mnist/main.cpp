@@ -6,6 +6,7 @@
 //
 // Trains, logs a run, saves the model next to it and prints `tracker summary <id>` (the CLI's
 // own code, called as a library).
+#include "args.hpp"
 #include "fashion_mnist.hpp"
 
 #include <cli.hpp>
@@ -39,23 +40,10 @@ const char* usage =
     "  --system-interval-ms N system metrics period (default 10000)\n"
     "  --no-progress          no progress bar on stderr\n";
 
-template <class T>
-bool parse_number(std::string_view text, T& out) {
-  if constexpr (std::is_floating_point_v<T>) {
-    try {
-      std::size_t used = 0;
-      out = static_cast<T>(std::stod(std::string(text), &used));
-      return used == text.size();
-    } catch (...) {
-      return false;
-    }
-  } else {
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && ptr == text.data() + text.size();
-  }
-}
 
 }  // namespace
+
+using fashion_mnist::parse_number;
 
 int main(int argc, char** argv) {
   fashion_mnist::train_config cfg;

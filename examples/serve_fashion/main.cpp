@@ -17,6 +17,7 @@
 // The phases get timestamps an hour apart (clean: two hours ago, shifted: the last hour), so
 // `tracker drift --until T` and `--since T` select them; T is printed.
 #include "classifier.hpp"
+#include "args.hpp"
 #include "traffic.hpp"
 
 #include <tracker/monitor.hpp>
@@ -79,11 +80,7 @@ struct config {
   std::uint64_t seed = 7;
 };
 
-template <class T>
-bool parse_number(std::string_view text, T& out) {
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && ptr == text.data() + text.size();
-}
+using fashion_mnist::parse_number;  // examples/fashion_mnist/args.hpp
 
 // `tracker serve` as a child process; stopped with SIGTERM (it commits and exits 0).
 class server_process {

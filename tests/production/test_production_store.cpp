@@ -30,9 +30,7 @@ const std::vector<std::string> classes = {"T-shirt", "Trouser", "Coat"};
 
 // A finished training run named "model" in a fresh store, with the classes recorded.
 std::string make_model(const temp_dir& dir, bool record_classes = true) {
-  tracker::options o;
-  o.store = dir.store();
-  o.capture_git = false;
+  tracker::options o = tracker_test::quiet(dir);
   o.name = "model";
   auto run = tracker::init(o);
   run.log("val/acc", 0.9, 1);
@@ -314,10 +312,7 @@ TEST_CASE("images are stored under the run's media and removed with it by gc", "
 
 TEST_CASE("a model's classes come from its latest confusion matrix when none were recorded", "[production]") {
   temp_dir dir;
-  tracker::options o;
-  o.store = dir.store();
-  o.capture_git = false;
-  auto run = tracker::init(o);
+  auto run = tracker::init(tracker_test::quiet(dir));
   tracker::metrics::confusion_matrix cm({"cat", "dog"});
   cm.add(0, 1);
   tracker::metrics::log_confusion_matrix(run, "val/confusion", cm, 3);

@@ -19,9 +19,7 @@ namespace {
 
 // A finished training run named "model" with three classes recorded: the model in production.
 std::string make_model(const temp_dir& dir) {
-  tracker::options o;
-  o.store = dir.store();
-  o.capture_git = false;
+  tracker::options o = tracker_test::quiet(dir);
   o.name = "model";
   auto run = tracker::init(o);
   run.log("val/acc", 0.9, 1);

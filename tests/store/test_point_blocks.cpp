@@ -20,16 +20,11 @@
 #include <random>
 
 using tracker_test::exec_sql;
+using tracker_test::quiet;
 using tracker_test::temp_dir;
 
 namespace {
 
-tracker::options quiet(const temp_dir& dir) {
-  tracker::options o;
-  o.store = dir.store();
-  o.capture_git = false;
-  return o;
-}
 
 // Exactly equal, NaN included (a NaN reads back as NaN).
 bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }

@@ -16,16 +16,11 @@
 #include <map>
 #include <random>
 
+using tracker_test::quiet;
 using tracker_test::temp_dir;
 
 namespace {
 
-tracker::options quiet(const temp_dir& dir) {
-  tracker::options o;
-  o.store = dir.store();
-  o.capture_git = false;
-  return o;
-}
 
 // What a bucket over [b, e] must say, computed from the raw points.
 struct expected_bucket {

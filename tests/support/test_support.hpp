@@ -2,6 +2,8 @@
 // processes (the CLI binary, the test logger) with their output and exit status.
 #pragma once
 
+#include <tracker/tracker.hpp>
+
 #include <chrono>
 #include <mutex>
 #include <string>
@@ -41,6 +43,16 @@ class temp_dir {
  private:
   std::string path_;
 };
+
+// Options for a run in dir's store that touch nothing outside it: no git probe, no signal
+// handlers installed in the test process.
+inline tracker::options quiet(const temp_dir& dir) {
+  tracker::options o;
+  o.store = dir.store();
+  o.capture_git = false;
+  o.handle_signals = false;
+  return o;
+}
 
 struct process_result {
   int exit_code = -1;    // exit status, or -1 if killed by a signal

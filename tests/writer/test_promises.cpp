@@ -20,6 +20,7 @@
 
 using tracker_test::captured_errors;
 using tracker_test::exec_sql;
+using tracker_test::quiet;
 using tracker_test::temp_dir;
 using namespace std::chrono_literals;
 
@@ -57,14 +58,6 @@ class locking_child {
  private:
   pid_t pid_ = -1;
 };
-
-tracker::options quiet(const temp_dir& dir) {
-  tracker::options o;
-  o.store = dir.store();
-  o.capture_git = false;
-  o.handle_signals = false;
-  return o;
-}
 
 void check_adds_up(const tracker::writer_stats& s) {
   INFO("enqueued " << s.enqueued << " written " << s.written << " dropped " << s.dropped << " rejected "
