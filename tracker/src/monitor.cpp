@@ -328,7 +328,8 @@ void check_options(const report_options& o, const std::vector<feature_pair>& fea
     throw error(error_code::invalid_argument, "the window's since (" + iso_time(*o.window.since) +
                                                   ") is after its until (" +
                                                   iso_time(*o.window.until) + ")");
-  for (const auto& [name, _] : o.drift.per_feature) {
+  for (const auto& entry : o.drift.per_feature) {
+    const std::string& name = entry.first;  // not a structured binding: clang cannot capture one
     if (name == "predicted_class" || name == "confidence") continue;
     const bool known = std::any_of(features.begin(), features.end(),
                                    [&](const feature_pair& f) { return f.name == name; });
