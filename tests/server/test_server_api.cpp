@@ -148,6 +148,7 @@ TEST_CASE("an unknown model is 404", "[server]") {
   REQUIRE(r);
   CHECK(r->status == 404);
   CHECK(body_of(r)["error"].get<std::string>().find("no-such-model") != std::string::npos);
+  CHECK(body_of(r)["error"].get<std::string>().find(srv.store_dir()) == std::string::npos);  // no server paths
   r = c->Post("/v1/feedback", json{{"schema_version", 1}, {"model", "nope"}, {"records", {{{"id", "x"}, {"label", "Coat"}}}}}.dump(),
               "application/json");
   CHECK(r->status == 404);

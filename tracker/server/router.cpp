@@ -103,6 +103,15 @@ int status_of(error_code code) {
   }
 }
 
+// The core's messages name the store directory for a local user ("no run ... in /srv/store");
+// a remote client should not learn the server's file layout.
+std::string without_store_path(std::string message, const std::string& location) {
+  if (location.empty()) return message;
+  for (auto at = message.find(location); at != std::string::npos; at = message.find(location, at))
+    message.replace(at, location.size(), "the store");
+  return message;
+}
+
 // Calls the endpoint and maps whatever it throws. Only here: endpoints just throw.
 response call(const route& r, const services& s, const request& req,
               const std::vector<std::string_view>& captures) {
@@ -113,7 +122,7 @@ response call(const route& r, const services& s, const request& req,
   } catch (const production::record_error& e) {
     return error_response(400, e.what(), e.index(), e.field());  // "record 3: prediction.label: ..."
   } catch (const tracker::error& e) {
-    return error_response(status_of(e.code()), e.what());
+    return error_response(status_of(e.code()), without_store_path(e.what(), s.store.location()));
   } catch (const json::exception& e) {
     // A JSON value of an unexpected type that a converter did not check: the client's fault.
     return error_response(400, std::string("invalid request: ") + e.what());
