@@ -38,11 +38,7 @@ std::string number_text(double v) {
 void viewer::draw_compare_view() {
   const catalog& cat = *snap_->cat;
   cmp_keys_.clear();
-  std::vector<std::string> ids;
-  for (const std::string& id : initial_runs_)
-    if (sel_.contains(id)) ids.push_back(id);
-  for (const std::string& id : sel_.ordered(cat))
-    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  std::vector<std::string> ids = selected_runs_in_order();
   if (ids.size() > 8) ids.resize(8);  // columns stay readable; the charts show all selected
   std::vector<const run_row*> runs;
   for (const std::string& id : ids)

@@ -114,11 +114,7 @@ void viewer::draw_confusion_view() {
   const auto& tc = widgets::colors();
   cm_.message.clear();
   // Runs: the selected ones, --runs order first (so "the first two --runs" are A and B).
-  std::vector<std::string> runs;
-  for (const std::string& id : initial_runs_)
-    if (sel_.contains(id) && !contains(runs, id)) runs.push_back(id);
-  for (const std::string& id : sel_.ordered(cat))
-    if (!contains(runs, id)) runs.push_back(id);
+  const std::vector<std::string> runs = selected_runs_in_order();
   if (runs.empty()) {
     ImGui::TextDisabled("Select a run in the Runs tab (two for a difference).");
     return;

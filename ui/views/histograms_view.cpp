@@ -25,11 +25,7 @@ namespace tracker::ui {
 void viewer::draw_histograms_view() {
   const catalog& cat = *snap_->cat;
   const auto& tc = widgets::colors();
-  std::vector<std::string> runs;
-  for (const std::string& id : initial_runs_)
-    if (sel_.contains(id)) runs.push_back(id);
-  for (const std::string& id : sel_.ordered(cat))
-    if (std::find(runs.begin(), runs.end(), id) == runs.end()) runs.push_back(id);
+  const std::vector<std::string> runs = selected_runs_in_order();
   if (runs.empty()) {
     ImGui::TextDisabled("Select a run in the Runs tab.");
     return;

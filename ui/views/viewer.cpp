@@ -6,6 +6,7 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -82,6 +83,17 @@ void viewer::apply_initial_selection() {
   sel_.set(ids);
   initial_runs_ = ids;
   if (!ids.empty()) focused_ = ids.front();
+}
+
+std::vector<std::string> viewer::selected_runs_in_order() const {
+  std::vector<std::string> runs;
+  auto add = [&](const std::string& id) {
+    if (std::find(runs.begin(), runs.end(), id) == runs.end()) runs.push_back(id);
+  };
+  for (const std::string& id : initial_runs_)
+    if (sel_.contains(id)) add(id);
+  for (const std::string& id : sel_.ordered(*snap_->cat)) add(id);
+  return runs;
 }
 
 void viewer::set_filter(const std::string& text) {

@@ -176,6 +176,9 @@ class viewer {
                               const std::string& key, ImVec2 size);
   // histograms_view.cpp
   void draw_histograms_view();
+  // The selected runs, --runs order first, then the runs table's order (the views that take
+  // "the first run" or "the first two" take them from here).
+  std::vector<std::string> selected_runs_in_order() const;
   void draw_histogram_heatmap(const std::vector<std::pair<std::int64_t, const metrics::histogram*>>& hs,
                               std::int64_t chosen, double lo, double hi);
   // parameters_view.cpp
