@@ -6,6 +6,8 @@
 // so the compiled-in constant is the open store's version.
 #include "store/backend.hpp"
 
+#include "production_write.hpp"
+
 #include <utility>
 
 namespace tracker::server {
@@ -96,9 +98,9 @@ std::string post_records(production::store& store, model_cache& models, std::str
   const json doc = parse_body(body);
   const envelope e = read_envelope(doc, /*need_model=*/true);
   const production::model_info model = models.get(*e.model);  // run_not_found -> 404
-  // Every record is converted before anything is written, and write() is all or nothing:
-  // one bad record stores nothing of the request.
-  return result_body(store.write(model, kind, records_from_json(*e.records, kind, model)));
+  // Every record is converted (and so validated: record_from_json calls validate) before
+  // anything is written, and the write is all or nothing: one bad record stores nothing.
+  return result_body(tracker::detail::write_validated(store, model, kind, records_from_json(*e.records, kind, model)));
 }
 
 std::string post_feedback(production::store& store, model_cache& models, std::string_view body) {

@@ -8,6 +8,7 @@
 #include <tracker/production.hpp>
 #include <tracker/query.hpp>
 
+#include "production_write.hpp"
 #include "reader_access.hpp"
 #include "run_ref.hpp"
 #include "store/backend.hpp"
@@ -149,7 +150,9 @@ struct store::impl {
   std::deque<pending*> queue;
   bool leader_active = false;
 
-  write_result write(const model_info& model, record_kind kind, std::vector<record> records, bool replace);
+  // validated: every record already passed validate() (detail::write_validated).
+  write_result write(const model_info& model, record_kind kind, std::vector<record> records, bool replace,
+                     bool validated = false);
 
   std::int64_t rid_of(const std::string& run_id) {
     auto r = backend->find_run(run_id);
@@ -242,8 +245,21 @@ write_result store::replace_reference(const model_info& model, std::vector<recor
   return impl_->write(model, record_kind::reference, std::move(records), true);
 }
 
-write_result store::impl::write(const model_info& model, record_kind kind, std::vector<record> records, bool replace) {
-  for (std::size_t i = 0; i < records.size(); ++i) validate(records[i], kind, model, i);
+}  // namespace tracker::production
+
+namespace tracker::detail {
+production::write_result write_validated(production::store& s, const production::model_info& model,
+                                         production::record_kind kind, std::vector<production::record> records) {
+  return s.impl_->write(model, kind, std::move(records), false, true);
+}
+}  // namespace tracker::detail
+
+namespace tracker::production {
+
+write_result store::impl::write(const model_info& model, record_kind kind, std::vector<record> records, bool replace,
+                                bool validated) {
+  if (!validated)
+    for (std::size_t i = 0; i < records.size(); ++i) validate(records[i], kind, model, i);
   std::int64_t rid;
   {
     std::lock_guard db(db_mutex);

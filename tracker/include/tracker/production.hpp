@@ -134,6 +134,14 @@ void validate(record& r, record_kind kind, const model_info& model, std::size_t 
 void validate(feedback& f, const model_info* model, std::size_t index);
 
 // ---- writing -------------------------------------------------------------------------------
+
+class store;
+}  // namespace tracker::production
+namespace tracker::detail {  // the project's own front ends, which validate first (src/production_write.hpp)
+production::write_result write_validated(production::store& s, const production::model_info& model,
+                                         production::record_kind kind, std::vector<production::record> records);
+}  // namespace tracker::detail
+namespace tracker::production {
 // A read-write handle on a store for production data. Thread-safe: concurrent writes from many
 // threads (the HTTP server's) are committed together, one transaction for all that are waiting
 // (group commit), and each write returns once its records are committed.
@@ -162,6 +170,8 @@ class store {
   write_result write_feedback(std::vector<feedback> items, const model_info* model = nullptr);
 
  private:
+  friend write_result tracker::detail::write_validated(production::store&, const production::model_info&,
+                                                      production::record_kind, std::vector<production::record>);
   struct impl;
   explicit store(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;
