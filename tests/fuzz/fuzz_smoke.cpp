@@ -42,7 +42,11 @@ std::vector<std::string> http_corpus() {
           std::string(1, '\6') + "//v1//predictions/\n" + batch,
           std::string(1, '\7') + batch,
           std::string(1, '\0') + R"({"schema_version":1.0,"model":"latest","records":[[[[[[[[[[]]]]]]]]]]})",
-          std::string(1, '\0') + R"({"schema_version":1,"model":"fuzz-model","records":[{"id":"\u0000","prediction":{"label":"\ud800"}}]})"};
+          std::string(1, '\0') + R"({"schema_version":1,"model":"fuzz-model","records":[{"id":"\u0000","prediction":{"label":"\ud800"}}]})",
+          // model after records, an unknown key, escapes, integer id and index label (the text parser's cases)
+          std::string(1, '\0') + R"({"records":[{"id":7,"prediction":1,"features":{"z":-0,"a\u00e9":"x\"y","b":true},)"
+                                  R"("tags":{"n":2.5},"timestamp":"2026-11-22T10:00:00.5+01:00"}],"future":[{"a":[]},null],)"
+                                  R"("schema_version":1,"model":"fuzz-model"})"};
 }
 
 // A real store's database file, then damaged copies of it.

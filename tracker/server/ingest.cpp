@@ -6,6 +6,7 @@
 // so the compiled-in constant is the open store's version.
 #include "store/backend.hpp"
 
+#include "production_parse.hpp"
 #include "production_write.hpp"
 
 #include <utility>
@@ -76,13 +77,13 @@ std::vector<production::feedback> feedback_from_json(const json& records, const 
 
 model_cache::model_cache(production::store& store, std::chrono::milliseconds ttl) : store_(store), ttl_(ttl) {}
 
-production::model_info model_cache::get(const std::string& ref) {
+std::shared_ptr<const cached_model> model_cache::get(const std::string& ref) {
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mutex_);
     if (auto it = entries_.find(ref); it != entries_.end() && it->second.expires > now) return it->second.model;
   }
-  production::model_info m = store_.model(ref);  // outside our lock: it may wait for a commit
+  auto m = std::make_shared<const cached_model>(store_.model(ref));  // outside our lock: it may wait for a commit
   std::lock_guard lock(mutex_);
   if (entries_.size() >= 1024) entries_.clear();  // bounded: refs are client input
   entries_[ref] = entry{now + ttl_, m};
@@ -95,20 +96,30 @@ std::string result_body(const production::write_result& r) {
 
 std::string post_records(production::store& store, model_cache& models, std::string_view body,
                          production::record_kind kind) {
+  // Every record is validated before anything is written, and the write is all or nothing:
+  // one bad record stores nothing.
+  if (auto parsed = production::detail::parse_records_body(body)) {
+    // The text parser took the body: its syntax and envelope are good and every record
+    // converted, so what is left to fail is what the DOM path would fail next, in the same
+    // order: the model (404), then validate() record by record.
+    const auto model = models.get(parsed->model);
+    for (std::size_t i = 0; i < parsed->records.size(); ++i) model->rules.check(parsed->records[i], kind, i);
+    return result_body(tracker::detail::write_validated(store, model->info, kind, std::move(parsed->records)));
+  }
   const json doc = parse_body(body);
   const envelope e = read_envelope(doc, /*need_model=*/true);
-  const production::model_info model = models.get(*e.model);  // run_not_found -> 404
-  // Every record is converted (and so validated: record_from_json calls validate) before
-  // anything is written, and the write is all or nothing: one bad record stores nothing.
-  return result_body(tracker::detail::write_validated(store, model, kind, records_from_json(*e.records, kind, model)));
+  const auto model = models.get(*e.model);  // run_not_found -> 404
+  // record_from_json validates each record.
+  return result_body(
+      tracker::detail::write_validated(store, model->info, kind, records_from_json(*e.records, kind, model->info)));
 }
 
 std::string post_feedback(production::store& store, model_cache& models, std::string_view body) {
   const json doc = parse_body(body);
   const envelope e = read_envelope(doc, /*need_model=*/false);
-  std::optional<production::model_info> model;
+  std::shared_ptr<const cached_model> model;
   if (e.model) model = models.get(*e.model);
-  const production::model_info* m = model ? &*model : nullptr;
+  const production::model_info* m = model ? &model->info : nullptr;
   return result_body(store.write_feedback(feedback_from_json(*e.records, m), m));
 }
 

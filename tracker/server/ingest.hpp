@@ -1,8 +1,14 @@
 // ingest.hpp — the ingest endpoints' request bodies, read in the stages the benchmark times
-// apart (bench/bench_ingest.cpp): parse (JSON text to a DOM), envelope (schema_version, model,
-// records), records (production::record_from_json on each, which validates), then the store.
+// apart (bench/bench_ingest.cpp): parse (the body's text straight to production::records,
+// production_parse.hpp), validate (production::detail::record_rules, against the cached
+// model), then the store.
 //
 //   {"schema_version": 1, "model": "<run id or name>", "records": [ {...}, ... ]}
+//
+// A body the text parser does not take (any error, or an unusual but valid body) goes the DOM
+// way: parse (JSON text to a DOM), envelope (schema_version, model, records), records
+// (production::record_from_json on each, which validates). That path gives every documented
+// error, so the fast one never has to; feedback always goes that way.
 //
 // Every function throws http_error (router.hpp) or production::record_error; nothing here
 // writes. The endpoint functions at the bottom are what the router calls.
@@ -12,9 +18,12 @@
 
 #include <tracker/production.hpp>
 
+#include "production_rules.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -46,6 +55,14 @@ std::vector<production::record> records_from_json(const nlohmann::json& records,
 std::vector<production::feedback> feedback_from_json(const nlohmann::json& records,
                                                      const production::model_info* model);
 
+// A model as the server holds it: its info and the rules with its classes indexed, built once
+// per cache entry rather than per request. Shared: a request keeps it while the cache moves on.
+struct cached_model {
+  explicit cached_model(production::model_info m) : info(std::move(m)), rules(info) {}
+  const production::model_info info;
+  const production::detail::record_rules rules;  // refers to info
+};
+
 // The models requests name, cached: store::model() resolves the run and reads its classes
 // under the store's lock (the one commits take), which at thousands of single-record requests
 // per second is worth skipping. An entry lives `ttl`, so a model's newly recorded classes or a
@@ -53,12 +70,12 @@ std::vector<production::feedback> feedback_from_json(const nlohmann::json& recor
 class model_cache {
  public:
   explicit model_cache(production::store& store, std::chrono::milliseconds ttl = std::chrono::seconds(1));
-  production::model_info get(const std::string& ref);  // throws as store::model() does
+  std::shared_ptr<const cached_model> get(const std::string& ref);  // throws as store::model() does
 
  private:
   struct entry {
     std::chrono::steady_clock::time_point expires;
-    production::model_info model;
+    std::shared_ptr<const cached_model> model;
   };
   production::store& store_;
   std::chrono::milliseconds ttl_;

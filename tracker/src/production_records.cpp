@@ -4,6 +4,7 @@
 #include <tracker/production.hpp>
 
 #include "base64.hpp"
+#include "production_rules.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -27,21 +28,33 @@ record_error::record_error(std::size_t index, std::string field, const std::stri
 namespace {
 
 // ---- text rules --------------------------------------------------------------------------------
+// Field names are built only when there is an error to report: validating a good record
+// allocates nothing.
 
-bool has_control(const std::string& s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+bool has_control(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+  return false;
 }
 
-void check_name(const std::string& s, std::size_t index, const std::string& field, std::size_t max_bytes) {
-  if (s.empty()) throw record_error(index, field, "must not be empty");
+// prefix + "." + name ("features.brightness"), or prefix alone when name is null.
+std::string field_name(std::string_view prefix, const std::string* name = nullptr) {
+  std::string f(prefix);
+  if (name) f += "." + *name;
+  return f;
+}
+
+void check_name(const std::string& s, std::size_t index, std::string_view field, std::size_t max_bytes) {
+  if (s.empty()) throw record_error(index, std::string(field), "must not be empty");
   if (s.size() > max_bytes)
-    throw record_error(index, field, "is " + std::to_string(s.size()) + " bytes; the limit is " + std::to_string(max_bytes));
-  if (has_control(s)) throw record_error(index, field, "contains a control character");
+    throw record_error(index, std::string(field),
+                       "is " + std::to_string(s.size()) + " bytes; the limit is " + std::to_string(max_bytes));
+  if (has_control(s)) throw record_error(index, std::string(field), "contains a control character");
 }
 
-void check_text(const std::string& s, std::size_t index, const std::string& field) {
+void check_text(const std::string& s, std::size_t index, std::string_view prefix, const std::string* name = nullptr) {
   if (s.size() > limits::max_text_bytes)
-    throw record_error(index, field,
+    throw record_error(index, field_name(prefix, name),
                        "is " + std::to_string(s.size()) + " bytes; the limit is " + std::to_string(limits::max_text_bytes));
 }
 
@@ -58,31 +71,19 @@ void check_time(double& t, std::size_t index) {
   if (t == 0) t = now_seconds();
 }
 
-// A class given as a name or an index into model.classes, to its name.
-std::string resolve_class(const std::string& value, const model_info& model, std::size_t index, const std::string& field) {
-  if (value.empty()) throw record_error(index, field, "must not be empty");
-  if (model.classes.empty()) {
-    check_name(value, index, field, limits::max_name_bytes);
-    return value;
+// Names (features, tags): each checked, and none twice — the first repeat is the error.
+template <class Pairs, class CheckValue>
+void check_named(Pairs& pairs, std::size_t index, std::string_view prefix, CheckValue check_value) {
+  // Names in strictly increasing order (what the request parser and the DOM give) cannot
+  // repeat; only otherwise is a set needed.
+  bool increasing = true;
+  for (std::size_t i = 1; i < pairs.size() && increasing; ++i) increasing = pairs[i - 1].first < pairs[i].first;
+  std::set<std::string_view> seen;
+  for (auto& [name, value] : pairs) {
+    check_name(name, index, prefix, limits::max_name_bytes);
+    if (!increasing && !seen.insert(name).second) throw record_error(index, field_name(prefix, &name), "appears twice");
+    check_value(name, value);
   }
-  if (std::find(model.classes.begin(), model.classes.end(), value) != model.classes.end()) return value;
-  std::size_t i = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), i);
-  if (ec == std::errc() && end == value.data() + value.size()) {
-    if (i < model.classes.size()) return model.classes[i];
-    throw record_error(index, field,
-                       "class index " + value + " is out of range (the model has " + std::to_string(model.classes.size()) +
-                           " classes)");
-  }
-  std::string names;
-  for (std::size_t k = 0; k < model.classes.size() && k < 12; ++k) names += (k ? ", " : "") + model.classes[k];
-  if (model.classes.size() > 12) names += ", ...";
-  throw record_error(index, field, "unknown class '" + value + "' (the model's classes are " + names + ")");
-}
-
-std::ptrdiff_t class_index(const std::string& name, const model_info& model) {
-  auto it = std::find(model.classes.begin(), model.classes.end(), name);
-  return it == model.classes.end() ? -1 : it - model.classes.begin();
 }
 
 bool is_png(const std::string& bytes) {
@@ -90,28 +91,68 @@ bool is_png(const std::string& bytes) {
   return bytes.size() >= 8 && bytes.compare(0, 8, magic, 8) == 0;
 }
 
+// A class given as a name or an index into model.classes, to its name (in place).
+void resolve_class(std::string& value, const detail::record_rules& rules, std::size_t index, std::string_view field) {
+  const model_info& model = rules.model();
+  if (value.empty()) throw record_error(index, std::string(field), "must not be empty");
+  if (model.classes.empty()) {
+    check_name(value, index, field, limits::max_name_bytes);
+    return;
+  }
+  if (rules.class_index(value) >= 0) return;
+  std::size_t i = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), i);
+  if (ec == std::errc() && end == value.data() + value.size()) {
+    if (i < model.classes.size()) {
+      value = model.classes[i];
+      return;
+    }
+    throw record_error(index, std::string(field),
+                       "class index " + value + " is out of range (the model has " + std::to_string(model.classes.size()) +
+                           " classes)");
+  }
+  std::string names;
+  for (std::size_t k = 0; k < model.classes.size() && k < 12; ++k) names += (k ? ", " : "") + model.classes[k];
+  if (model.classes.size() > 12) names += ", ...";
+  throw record_error(index, std::string(field), "unknown class '" + value + "' (the model's classes are " + names + ")");
+}
+
 }  // namespace
 
 // ---- validation ----------------------------------------------------------------------------------
 
-void validate(record& r, record_kind kind, const model_info& model, std::size_t index) {
+namespace detail {
+
+record_rules::record_rules(const model_info& model, bool index_classes) : model_(model) {
+  if (!index_classes) return;
+  classes_.reserve(model.classes.size());
+  for (std::size_t i = 0; i < model.classes.size(); ++i) classes_.emplace(model.classes[i], i);  // first wins
+}
+
+std::ptrdiff_t record_rules::class_index(std::string_view name) const {
+  if (!classes_.empty()) {
+    auto it = classes_.find(name);
+    return it == classes_.end() ? -1 : static_cast<std::ptrdiff_t>(it->second);
+  }
+  auto it = std::find(model_.classes.begin(), model_.classes.end(), name);
+  return it == model_.classes.end() ? -1 : it - model_.classes.begin();
+}
+
+void record_rules::check(record& r, record_kind kind, std::size_t index) const {
+  const model_info& model = model_;
   check_name(r.id, index, "id", limits::max_id_bytes);
   check_time(r.time, index);
 
   if (r.features.size() > limits::max_features)
     throw record_error(index, "features",
                        "has " + std::to_string(r.features.size()) + " features; the limit is " + std::to_string(limits::max_features));
-  std::set<std::string_view> names;
-  for (auto& [name, value] : r.features) {
-    check_name(name, index, "features", limits::max_name_bytes);
-    const std::string field = "features." + name;
-    if (!names.insert(name).second) throw record_error(index, field, "appears twice");
+  check_named(r.features, index, "features", [&](const std::string& name, const feature_value& value) {
     if (const double* d = std::get_if<double>(&value)) {
-      if (std::isinf(*d)) throw record_error(index, field, "is infinite (send null for a missing value)");
+      if (std::isinf(*d)) throw record_error(index, field_name("features", &name), "is infinite (send null for a missing value)");
     } else {
-      check_text(std::get<std::string>(value), index, field);
+      check_text(std::get<std::string>(value), index, "features", &name);
     }
-  }
+  });
 
   // The prediction: a class, optional probabilities over the model's classes, a confidence.
   if (r.probabilities.size() > limits::max_classes)
@@ -135,28 +176,24 @@ void validate(record& r, record_kind kind, const model_info& model, std::size_t 
     r.predicted = model.classes.empty() ? std::to_string(best) : model.classes[static_cast<std::size_t>(best)];
   }
   if (r.predicted.empty()) throw record_error(index, "prediction.label", "is required (a class name or index)");
-  r.predicted = resolve_class(r.predicted, model, index, "prediction.label");
+  resolve_class(r.predicted, *this, index, "prediction.label");
   if (r.confidence) {
     if (!std::isfinite(*r.confidence) || *r.confidence < 0 || *r.confidence > 1)
       throw record_error(index, "prediction.confidence", "must be a number in [0, 1]");
   } else if (!r.probabilities.empty()) {
-    const auto i = class_index(r.predicted, model);
+    const auto i = class_index(r.predicted);
     r.confidence = i >= 0 ? r.probabilities[static_cast<std::size_t>(i)]
                           : *std::max_element(r.probabilities.begin(), r.probabilities.end());
   }
   if (r.latency_ms && (!std::isfinite(*r.latency_ms) || *r.latency_ms < 0))
     throw record_error(index, "latency_ms", "must be a finite number >= 0");
 
-  std::set<std::string_view> tag_names;
-  for (auto& [name, value] : r.tags) {
-    check_name(name, index, "tags", limits::max_name_bytes);
-    if (!tag_names.insert(name).second) throw record_error(index, "tags." + name, "appears twice");
-    check_text(value, index, "tags." + name);
-  }
+  check_named(r.tags, index, "tags",
+              [&](const std::string& name, const std::string& value) { check_text(value, index, "tags", &name); });
 
   if (kind == record_kind::reference && r.label.empty())
     throw record_error(index, "label", "is required in a reference record (the true class)");
-  if (!r.label.empty()) r.label = resolve_class(r.label, model, index, "label");
+  if (!r.label.empty()) resolve_class(r.label, *this, index, "label");
 
   if (!r.image_png.empty()) {
     if (r.image_png.size() > limits::max_image_bytes)
@@ -167,13 +204,19 @@ void validate(record& r, record_kind kind, const model_info& model, std::size_t 
   }
 }
 
+}  // namespace detail
+
+void validate(record& r, record_kind kind, const model_info& model, std::size_t index) {
+  detail::record_rules(model, /*index_classes=*/false).check(r, kind, index);
+}
+
 void validate(feedback& f, const model_info* model, std::size_t index) {
   check_name(f.id, index, "id", limits::max_id_bytes);
   check_time(f.time, index);
   if (f.label.empty() && f.flag.empty()) throw record_error(index, "", "a feedback needs a \"label\" or a \"flag\"");
   if (!f.label.empty()) {
     static const model_info no_model;
-    f.label = resolve_class(f.label, model ? *model : no_model, index, "label");
+    resolve_class(f.label, detail::record_rules(model ? *model : no_model, false), index, "label");
   }
   if (!f.flag.empty()) check_name(f.flag, index, "flag", limits::max_name_bytes);
   check_text(f.reason, index, "reason");  // free text: newlines allowed
@@ -354,7 +397,7 @@ record record_from_json(const json& j, record_kind kind, const model_info& model
       const std::string& text = v.get_ref<const std::string&>();
       if (text.size() / 4 * 3 > limits::max_image_bytes + 3)
         throw record_error(index, "image", "is larger than " + std::to_string(limits::max_image_bytes) + " bytes");
-      auto bytes = detail::base64_decode(text);
+      auto bytes = tracker::detail::base64_decode(text);
       if (!bytes) throw record_error(index, "image", "is not valid base64");
       r.image_png.assign(bytes->begin(), bytes->end());
     } else if (key == "label") {
@@ -424,7 +467,7 @@ json to_json(const record& r) {
   }
   if (!r.label.empty()) j["label"] = r.label;
   if (!r.image_png.empty())
-    j["image"] = detail::base64_encode(reinterpret_cast<const std::uint8_t*>(r.image_png.data()), r.image_png.size());
+    j["image"] = tracker::detail::base64_encode(reinterpret_cast<const std::uint8_t*>(r.image_png.data()), r.image_png.size());
   return j;
 }
 
