@@ -13,16 +13,18 @@
 //      store's production_records table with one prepared statement, one transaction per 1,000
 //      rows, on a connection with the store's pragmas (WAL, synchronous=NORMAL).
 //   3. the router without a socket: single-record requests into router::handle() — a whole
-//      request (parse, validate, one commit) minus HTTP and the kernel. CPU us per request.
+//      request (parse, validate, one commit) minus HTTP and the kernel. CPU us per request
+//      (bodies built 1,000 at a time outside the timing).
 //   4. end to end: the server (http_server, in this process) on 127.0.0.1, clients with
 //      keep-alive posting pre-built bodies of 1,000 records; records/s counted when the last
 //      answer (= committed) is back. 1 and 4 client connections. Target >= 300,000 records/s.
 //   5. single-record requests with keep-alive, 1 and 8 connections, for --seconds each.
 //      Target >= 10,000 requests/s.
-// Stages and the limit are thread CPU time; end to end is wall-clock rate and process CPU time.
-// Clients and server share this machine's cores; the numbers are of the whole loop.
+// Stages and the limit are thread CPU time; end to end is wall-clock rate and process CPU time,
+// and the client threads' own CPU time beside it (the rest is the server's and the kernel's
+// work for it). Clients and server share this machine's cores; the numbers are of the whole loop.
 //
-//   bench_ingest [--batches N] [--seconds D]
+//   bench_ingest [--batches N] [--seconds D] [--router-only]   (--router-only: just 3, for perf)
 #include "http_server.hpp"
 #include "ingest.hpp"
 #include "production_parse.hpp"
@@ -44,6 +46,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -230,67 +233,103 @@ double router_single_us(const std::string& store_dir, double seconds) {
   auto store = prod::store::open(store_dir);
   tracker::server::router api(store);
   const std::string head = R"({"schema_version":1,"model":"bench-model","records":[)";
-  const double c0 = thread_cpu();
+  // Bodies built 1,000 at a time outside the timing (a body costs ~5 us of nlohmann to build).
+  double cpu = 0;
   const auto t0 = clk::now();
   long n = 0;
-  for (; seconds_since(t0) < seconds; ++n) {
-    const std::string body = head + make_record("one-" + std::to_string(n), n).dump() + "]}";
-    tracker::server::request req;
-    req.method = "POST";
-    req.path = "/v1/predictions";
-    req.body = body;
-    if (api.handle(req).status != 200) std::exit(1);
+  std::vector<std::string> bodies(1000);
+  while (seconds_since(t0) < seconds) {
+    for (std::size_t i = 0; i < bodies.size(); ++i)
+      bodies[i] = head + make_record("one-" + std::to_string(n + static_cast<long>(i)), n + static_cast<long>(i)).dump() + "]}";
+    const double c0 = thread_cpu();
+    for (const std::string& body : bodies) {
+      tracker::server::request req;
+      req.method = "POST";
+      req.path = "/v1/predictions";
+      req.body = body;
+      if (api.handle(req).status != 200) std::exit(1);
+    }
+    cpu += thread_cpu() - c0;
+    n += static_cast<long>(bodies.size());
   }
-  return (thread_cpu() - c0) * 1e6 / static_cast<double>(n);
+  return cpu * 1e6 / static_cast<double>(n);
 }
 
+// What the client threads of one measurement cost: their own thread CPU, summed.
+struct client_cpu {
+  std::mutex mutex;
+  double seconds = 0;
+  long units = 0;  // records or requests those threads got answered
+  void add(double s, long n) {
+    std::lock_guard lock(mutex);
+    seconds += s;
+    units += n;
+  }
+};
+
 // Posts every body (split over `clients` keep-alive connections); records/s once all answered.
+// cpu_ns_per_record: process CPU (server + clients); client_ns_per_record: the clients' part.
 double http_records_per_s(int port, const std::vector<std::string>& bodies, int clients, long& records_ok,
-                          double& cpu_ns_per_record) {
+                          double& cpu_ns_per_record, double& client_ns_per_record) {
   std::atomic<std::size_t> next{0};
   std::atomic<long> ok{0};
+  client_cpu client;
   std::vector<std::thread> threads;
   const auto t0 = clk::now();
   const double c0 = process_cpu();
   for (int c = 0; c < clients; ++c)
     threads.emplace_back([&] {
+      const double t = thread_cpu();
+      long mine = 0;
       httplib::Client cl("127.0.0.1", port);
       cl.set_keep_alive(true);
       cl.set_tcp_nodelay(true);
       cl.set_read_timeout(std::chrono::seconds(60));
       for (std::size_t i; (i = next++) < bodies.size();) {
         auto r = cl.Post("/v1/predictions", bodies[i], "application/json");
-        if (r && r->status == 200) ok += json::parse(r->body)["accepted"].get<long>();
+        if (r && r->status == 200) mine += json::parse(r->body)["accepted"].get<long>();
         else std::fprintf(stderr, "request failed: %s\n", r ? r->body.c_str() : "no answer");
       }
+      ok += mine;
+      client.add(thread_cpu() - t, mine);
     });
   for (auto& t : threads) t.join();
   const double s = seconds_since(t0);
   records_ok = ok;
   cpu_ns_per_record = (process_cpu() - c0) * 1e9 / static_cast<double>(ok);
+  client_ns_per_record = client.seconds * 1e9 / static_cast<double>(client.units);
   return static_cast<double>(ok) / s;
 }
 
 // Single-record requests for `seconds` over `clients` keep-alive connections: requests/s.
+// Bodies are one record's text with the id spliced in (cheap: the client's cost is HTTP).
 double single_requests_per_s(int port, int clients, double seconds, const std::string& prefix,
-                             double& cpu_us_per_request) {
+                             double& cpu_us_per_request, double& client_us_per_request) {
   std::atomic<long> done{0};
   std::atomic<bool> stop{false};
+  client_cpu client;
+  const std::string head = R"({"schema_version":1,"model":"bench-model","records":[)";
+  const std::string record = make_record("@ID@", 7).dump();
+  const std::string before_id = head + record.substr(0, record.find("@ID@"));
+  const std::string after_id = record.substr(record.find("@ID@") + 4) + "]}";
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c)
     threads.emplace_back([&, c] {
+      const double t = thread_cpu();
       httplib::Client cl("127.0.0.1", port);
       cl.set_keep_alive(true);
       cl.set_tcp_nodelay(true);
-      long n = 0;
-      const std::string head = R"({"schema_version":1,"model":"bench-model","records":[)";
+      long n = 0, mine = 0;
+      std::string body;
       while (!stop) {
-        const std::string body =
-            head + make_record(prefix + std::to_string(c) + "-" + std::to_string(n), n).dump() + "]}";
-        ++n;
+        body = before_id + prefix + std::to_string(c) + "-" + std::to_string(n++) + after_id;
         auto r = cl.Post("/v1/predictions", body, "application/json");
-        if (r && r->status == 200) ++done;
+        if (r && r->status == 200) {
+          ++done;
+          ++mine;
+        }
       }
+      client.add(thread_cpu() - t, mine);
     });
   const auto t0 = clk::now();
   const double c0 = process_cpu();
@@ -300,6 +339,7 @@ double single_requests_per_s(int port, int clients, double seconds, const std::s
   cpu_us_per_request = (process_cpu() - c0) * 1e6 / static_cast<double>(at_end);
   stop = true;
   for (auto& t : threads) t.join();
+  client_us_per_request = client.seconds * 1e6 / static_cast<double>(client.units);
   return static_cast<double>(at_end) / s;
 }
 
@@ -308,12 +348,14 @@ double single_requests_per_s(int port, int clients, double seconds, const std::s
 int main(int argc, char** argv) {
   int batches = 100;
   double seconds = 3;
+  bool router_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--batches" && i + 1 < argc) batches = std::atoi(argv[++i]);
+    if (a == "--router-only") router_only = true;
+    else if (a == "--batches" && i + 1 < argc) batches = std::atoi(argv[++i]);
     else if (a == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: bench_ingest [--batches N] [--seconds D]\n");
+      std::fprintf(stderr, "usage: bench_ingest [--batches N] [--seconds D] [--router-only]\n");
       return 2;
     }
   }
@@ -321,6 +363,12 @@ int main(int argc, char** argv) {
   char tmpl[] = "/tmp/bench-ingest-XXXXXX";
   if (!mkdtemp(tmpl)) return 1;
   const std::string root = tmpl;
+  if (router_only) {
+    std::printf("router, 1 record per request, no socket: %.1f CPU us per request\n",
+                router_single_us(fresh_store(root, "router"), seconds));
+    std::filesystem::remove_all(root);
+    return 0;
+  }
 
   std::printf("bench_ingest: %d batches x %d records; cpu: %s, %u hardware threads\n", batches, per_batch,
               tracker_bench::proc_field("/proc/cpuinfo", "model name").c_str(), std::thread::hardware_concurrency());
@@ -360,20 +408,21 @@ int main(int argc, char** argv) {
   std::printf("end to end over loopback, %d records per request (target >= 300,000 records/s):\n", per_batch);
   for (int clients : {1, 4}) {
     long ok = 0;
-    double cpu_ns = 0;
+    double cpu_ns = 0, client_ns = 0;
     const auto bs = make_bodies("h" + std::to_string(clients), batches, per_batch);
-    const double rate = http_records_per_s(port, bs, clients, ok, cpu_ns);
-    std::printf("  %d connection%s %9.0f records/s wall; CPU (server + clients) %6.0f ns per record = %.1fx the"
-                " stages, %.1fx the limit%s\n",
-                clients, clients == 1 ? ": " : "s:", rate, cpu_ns, cpu_ns / in_process, cpu_ns / raw,
+    const double rate = http_records_per_s(port, bs, clients, ok, cpu_ns, client_ns);
+    std::printf("  %d connection%s %9.0f records/s wall; CPU (server + clients) %6.0f ns per record (clients %.0f)"
+                " = %.1fx the stages, %.1fx the limit%s\n",
+                clients, clients == 1 ? ": " : "s:", rate, cpu_ns, client_ns, cpu_ns / in_process, cpu_ns / raw,
                 ok == static_cast<long>(bs.size()) * per_batch ? "" : "  SOME FAILED");
   }
   std::printf("\nsingle-record requests, keep-alive, %.0f s each (target >= 10,000 requests/s):\n", seconds);
   for (int clients : {1, 8}) {
-    double cpu_us = 0;
-    const double rate = single_requests_per_s(port, clients, seconds, "s" + std::to_string(clients) + "-", cpu_us);
-    std::printf("  %d connection%s %9.0f requests/s wall; CPU (server + clients) %.1f us per request\n", clients,
-                clients == 1 ? ": " : "s:", rate, cpu_us);
+    double cpu_us = 0, client_us = 0;
+    const double rate =
+        single_requests_per_s(port, clients, seconds, "s" + std::to_string(clients) + "-", cpu_us, client_us);
+    std::printf("  %d connection%s %9.0f requests/s wall; CPU (server + clients) %.1f us per request (clients %.1f)\n",
+                clients, clients == 1 ? ": " : "s:", rate, cpu_us, client_us);
   }
   std::printf("\nload average at end: %s\n", tracker_bench::proc_field("/proc/loadavg", "", "?").c_str());
   server.stop();

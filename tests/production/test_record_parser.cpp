@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cstring>
 #include <random>
 #include <string>
 
@@ -217,4 +218,34 @@ TEST_CASE("record_rules with an indexed class table validates as validate() does
   CHECK(r.predicted == "class-150");
   CHECK(indexed.class_index("class-199") == 199);
   CHECK(indexed.class_index("nope") == -1);
+}
+
+TEST_CASE("the text parser reads numbers to the same doubles as nlohmann (strtod)", "[production][parser]") {
+  std::mt19937_64 rng(11);
+  std::vector<std::string> numbers = {"0", "-0", "-0.0", "0.1", "0.05", "1795000000.01", "9007199254740993",
+                                      "9007199254740993.0", "1e22", "1e23", "1.5e-22", "1.5e-23", "123456789012345678901",
+                                      "0.1000000000000000055511151231257827", "4.9e-324", "1.7976931348623157e308",
+                                      "2.2250738585072014e-308", "1E+2", "1e-0", "-9223372036854775808",
+                                      "-9223372036854775809", "18446744073709551615", "18446744073709551616"};
+  for (int i = 0; i < 20000; ++i) {
+    std::string t = rng() % 2 ? "-" : "";
+    const int int_digits = 1 + static_cast<int>(rng() % 12);
+    t += static_cast<char>('1' + rng() % 9);
+    for (int d = 1; d < int_digits; ++d) t += static_cast<char>('0' + rng() % 10);
+    if (rng() % 4) {
+      t += '.';
+      for (int d = 0, n = 1 + static_cast<int>(rng() % 18); d < n; ++d) t += static_cast<char>('0' + rng() % 10);
+    }
+    if (rng() % 3 == 0) t += "e" + std::to_string(static_cast<int>(rng() % 60) - 30);
+    numbers.push_back(t);
+  }
+  for (const std::string& t : numbers) {
+    INFO(t);
+    const std::string body = body_of(R"({"id":"n","prediction":"Coat","features":{"x":)" + t + "}}");
+    auto parsed = prod::detail::parse_records_body(body);
+    REQUIRE(parsed);
+    const double fast = std::get<double>(parsed->records[0].features[0].second);
+    const double dom = json::parse(t).get<double>();
+    CHECK(std::memcmp(&fast, &dom, sizeof fast) == 0);  // bit for bit, the sign of zero included
+  }
 }

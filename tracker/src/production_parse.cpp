@@ -102,42 +102,63 @@ class reader {
       ++p_;
     }
     if (p_ == end_) fail();
+    // The digits, integer part and fraction, as one integer m (while it fits).
+    std::uint64_t m = 0;
     bool overflow = false;
+    const auto digit = [&] {
+      const auto d = static_cast<std::uint64_t>(*p_++ - '0');
+      if (m > (std::numeric_limits<std::uint64_t>::max() - d) / 10)
+        overflow = true;
+      else if (!overflow)
+        m = m * 10 + d;
+    };
     if (*p_ == '0') {
       ++p_;
     } else if (*p_ >= '1' && *p_ <= '9') {
-      for (; p_ < end_ && *p_ >= '0' && *p_ <= '9'; ++p_) {
-        const auto d = static_cast<std::uint64_t>(*p_ - '0');
-        if (n.magnitude > (std::numeric_limits<std::uint64_t>::max() - d) / 10)
-          overflow = true;
-        else
-          n.magnitude = n.magnitude * 10 + d;
-      }
+      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') digit();
     } else {
       fail();
     }
+    n.magnitude = m;
+    const bool integer_overflow = overflow;
     bool fraction = false;
+    int fraction_digits = 0, exponent = 0;
     if (p_ < end_ && *p_ == '.') {
       fraction = true;
       ++p_;
-      digits();
+      if (p_ == end_ || *p_ < '0' || *p_ > '9') fail();
+      for (; p_ < end_ && *p_ >= '0' && *p_ <= '9'; ++fraction_digits) digit();
     }
     if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
       fraction = true;
       ++p_;
-      if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
-      digits();
+      bool minus = false;
+      if (p_ < end_ && (*p_ == '+' || *p_ == '-')) minus = *p_++ == '-';
+      if (p_ == end_ || *p_ < '0' || *p_ > '9') fail();
+      for (; p_ < end_ && *p_ >= '0' && *p_ <= '9'; ++p_)
+        if (exponent < 100000) exponent = exponent * 10 + (*p_ - '0');
+      if (minus) exponent = -exponent;
     }
     // nlohmann: int64 for a negative integer, uint64 for a positive one, else a double.
     constexpr std::uint64_t int64_min_magnitude = std::uint64_t{1} << 63;
-    n.integer = !fraction && !overflow && (!n.negative || n.magnitude <= int64_min_magnitude);
+    n.integer = !fraction && !integer_overflow && (!n.negative || n.magnitude <= int64_min_magnitude);
     if (n.integer) {
       if (n.magnitude == 0) n.negative = false;  // "-0" is the integer 0
       n.value = n.negative ? -static_cast<double>(n.magnitude) : static_cast<double>(n.magnitude);
-    } else {
-      auto [end, ec] = std::from_chars(begin, p_, n.value);
-      if (ec != std::errc() || end != p_) fail();  // out of range: nlohmann's strtod decides
+      return n;
     }
+    // Clinger's fast path: m and 10^e both exact doubles, so one multiplication or division
+    // rounds once, to the correctly rounded value (what strtod gives). Else from_chars.
+    static constexpr double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    const int e10 = exponent - fraction_digits;
+    if (!overflow && m <= (std::uint64_t{1} << 53) && e10 >= -22 && e10 <= 22) {
+      const double v = e10 < 0 ? static_cast<double>(m) / pow10[-e10] : static_cast<double>(m) * pow10[e10];
+      n.value = n.negative ? -v : v;
+      return n;
+    }
+    auto [end, ec] = std::from_chars(begin, p_, n.value);
+    if (ec != std::errc() || end != p_) fail();  // out of range: nlohmann's strtod decides
     return n;
   }
 
@@ -185,16 +206,12 @@ class reader {
   }
 
   std::string scratch_;
+  std::vector<double> numbers_;
 
  private:
   void key_colon() {
     str(scratch_);
     expect(':');
-  }
-
-  void digits() {
-    if (p_ == end_ || *p_ < '0' || *p_ > '9') fail();
-    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
   }
 
   unsigned hex4() {
@@ -328,6 +345,7 @@ void sort_unique(Pairs& v) {
 void features(reader& in, record& r) {
   in.expect('{');
   if (in.consume('}')) return;
+  r.features.reserve(8);
   do {
     std::string name = in.string();
     in.expect(':');
@@ -379,9 +397,12 @@ void prediction(reader& in, record& r) {
     } else if (bit == 2) {
       in.expect('[');
       if (!in.consume(']')) {
-        do r.probabilities.push_back(num_value(in));
+        std::vector<double>& p = in.numbers_;  // reused: the record's vector is allocated once
+        p.clear();
+        do p.push_back(num_value(in));
         while (in.consume(','));
         in.expect(']');
+        r.probabilities.assign(p.begin(), p.end());
       }
     } else {
       r.confidence = num_value(in);
@@ -476,6 +497,7 @@ std::optional<parsed_records> parse_records_body(std::string_view body) {
     bool version = false, model = false, records = false;
     in.expect('{');
     if (in.consume('}')) return std::nullopt;
+    out.records.reserve(body.size() / 256);  // no reallocation while records average >= 256 bytes
     do {
       const std::string_view key = in.str(in.scratch_);
       in.expect(':');
