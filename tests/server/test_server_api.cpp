@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 
 namespace {
@@ -299,4 +300,53 @@ TEST_CASE("GET /v1/models/<run>/drift returns the drift report", "[server]") {
   CHECK(post_drift->status == 405);
   CHECK(post_drift->get_header_value("Allow") == "GET");
   CHECK(c->Get("/v1/models//drift")->status == 404);
+}
+
+TEST_CASE("record bodies in any key order; the order of the checks holds on every path", "[server]") {
+  test_server srv;
+  auto c = srv.client();
+  const std::string rec = prediction("k-1").dump();
+  // model after records, whitespace, a key this server does not know: stored.
+  auto r = post(*c, "/v1/predictions",
+                " {\"records\" : [" + rec + "],\n\"future\": {\"x\": [1, {\"y\": null}]}, \"schema_version\": 1, "
+                "\"model\": \"fashion-cnn\"}\n");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(body_of(r) == json{{"accepted", 1}, {"duplicates", 0}});
+
+  // A feature named twice: JSON objects keep the last value, as they always did.
+  r = post(*c, "/v1/predictions",
+           R"({"schema_version":1,"model":"fashion-cnn","records":[{"id":"k-2","prediction":"Coat",)"
+           R"("timestamp":1795000000,"features":{"brightness":0.1,"brightness":0.9}}]})");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 200);
+  prod::dataset d = stored(srv.store_dir());
+  REQUIRE(d.size() == 2);
+  REQUIRE(d.features.size() >= 1);
+  CHECK(d.features[0].name == "brightness");
+  const auto k2 = static_cast<std::size_t>(std::find(d.ids.begin(), d.ids.end(), "k-2") - d.ids.begin());
+  REQUIRE(k2 < d.size());
+  CHECK(d.features[0].numbers[k2] == 0.9);
+
+  // Malformed JSON is 400 even when the model does not exist (the body is read first) ...
+  r = post(*c, "/v1/predictions", batch("no-such-model", json::array({prediction("k-3")})).substr(0, 60));
+  CHECK(r->status == 400);
+  CHECK(body_of(r)["error"].get<std::string>().find("malformed JSON") == 0);
+  // ... an unknown model is 404 even with a bad record (the model is checked before records) ...
+  json bad = prediction("k-4");
+  bad["prediction"]["label"] = "Sock";
+  CHECK(post(*c, "/v1/predictions", batch("no-such-model", json::array({bad})))->status == 404);
+  // ... and among bad records the first is named, whichever check it fails.
+  json unknown_field = prediction("k-5");
+  unknown_field["colour"] = "red";
+  r = post(*c, "/v1/predictions", batch("fashion-cnn", json::array({prediction("k-6"), bad, unknown_field})));
+  CHECK(r->status == 400);
+  CHECK(body_of(r)["record"] == 1);
+  CHECK(body_of(r)["field"] == "prediction.label");
+  r = post(*c, "/v1/predictions", batch("fashion-cnn", json::array({prediction("k-6"), unknown_field, bad})));
+  CHECK(r->status == 400);
+  CHECK(body_of(r)["record"] == 1);
+  CHECK(body_of(r)["field"] == "colour");
+  CHECK(stored(srv.store_dir()).size() == 2);
 }
