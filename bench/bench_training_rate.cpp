@@ -8,12 +8,14 @@
 //      (interned keys), then finish().
 // The cost is (process CPU of 2 - process CPU of 1) / wall time of 2: the share of one core
 // that tracking takes (the writer thread, its commits, and the caller's log() calls). CPU is
-// getrusage(RUSAGE_SELF) user+system. The store is a fresh directory under /tmp. With --reps R
-// the two phases alternate R times on one run (steps continue), and the median cost is
-// reported: on a shared machine one pair can be off by a neighbour's burst.
+// the process CPU clock (user + system of every thread). The store is a fresh directory under
+// /tmp. With --reps R the two phases alternate R times on one run (steps continue), and the
+// median cost is reported: on a shared machine one pair can be off by a neighbour's burst.
 //
 //   bench_training_rate [--seconds D] [--reps R] [--store DIR]
 #include <tracker/tracker.hpp>
+
+#include "cpu_time.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -32,38 +34,9 @@
 
 namespace {
 
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
-
-// CPU time of every thread but the calling one (the tracker's writer; /proc, 10 ms ticks): a
-// direct figure beside the baseline subtraction, which carries the noise of two paced loops.
-double other_threads_cpu_seconds() {
-  const std::string self = std::to_string(static_cast<long>(gettid()));
-  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
-  double total = 0;
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
-    if (task.path().filename() == self) continue;
-    std::ifstream in(task.path() / "stat");
-    std::string line;
-    std::getline(in, line);
-    auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream fields(line.substr(close + 2));
-    std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {  // fields 14 and 15: utime, stime
-      if (i == 14) utime = std::stoull(field);
-      if (i == 15) stime = std::stoull(field);
-    }
-    total += static_cast<double>(utime + stime) / tick;
-  }
-  return total;
-}
+// The same clocks as bench_core (bench/cpu_time.hpp).
+using tracker_bench::other_threads_cpu_seconds;
+using tracker_bench::process_cpu_seconds;
 
 struct phase_result {
   double wall = 0;
@@ -76,7 +49,7 @@ template <class Log>
 phase_result paced_loop(double seconds, Log log, long first_step = 0) {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
-  const double cpu0 = cpu_seconds();
+  const double cpu0 = process_cpu_seconds();
   auto next = start;
   long step = first_step;
   double sink = 0;
@@ -90,7 +63,7 @@ phase_result paced_loop(double seconds, Log log, long first_step = 0) {
     std::this_thread::sleep_until(next);
   }
   phase_result r;
-  r.cpu = cpu_seconds() - cpu0;
+  r.cpu = process_cpu_seconds() - cpu0;
   r.wall = std::chrono::duration<double>(clock::now() - start).count();
   r.steps = step - first_step;
   if (sink == 12345.678) std::puts("");  // keep the values alive

@@ -4,6 +4,7 @@
 // interleaved: absolute rates on this shared machine drift (target: tracker / raw SQLite >= 0.9).
 #include "bench_core.hpp"
 
+#include "../cpu_time.hpp"
 #include "../machine_info.hpp"
 
 #include <tracker/tracker.hpp>
@@ -46,39 +47,8 @@ struct trial {
   tracker::writer_stats stats;
 };
 
-// CPU time is less sensitive than wall time to neighbours on a shared machine: it says what a
-// point costs, wall time says how long the user waits.
-double process_cpu_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-// CPU time of every thread but the calling one, from /proc (clock ticks, 10 ms): during a
-// tracker trial that is the writer thread, which splits the writer's cost from the caller's.
-double other_threads_cpu_seconds() {
-  const std::string self = std::to_string(static_cast<long>(gettid()));
-  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
-  double total = 0;
-  std::error_code ec;
-  for (const auto& task : fs::directory_iterator("/proc/self/task", ec)) {
-    if (task.path().filename() == self) continue;
-    std::ifstream in(task.path() / "stat");
-    std::string line;
-    std::getline(in, line);
-    auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream fields(line.substr(close + 2));
-    std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {  // fields 14 and 15: utime, stime
-      if (i == 14) utime = std::stoull(field);
-      if (i == 15) stime = std::stoull(field);
-    }
-    total += static_cast<double>(utime + stime) / tick;
-  }
-  return total;
-}
+using tracker_bench::other_threads_cpu_seconds;
+using tracker_bench::process_cpu_seconds;
 
 // One thread logs n points of one series as fast as it can, default options (block policy,
 // default queue); the clock stops when flush() returns, i.e. when everything is committed.

@@ -15,6 +15,7 @@
 #include "views/viewer.hpp"
 #include "widgets/theme.hpp"
 
+#include "../cpu_time.hpp"
 #include "../machine_info.hpp"
 
 #include <imgui.h>
@@ -41,11 +42,7 @@ namespace {
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
-double thread_cpu_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
+double thread_cpu_s() { return tracker_bench::thread_cpu_seconds(); }
 double rss_mb() {
   std::string v = tracker_bench::proc_field("/proc/self/status", "VmRSS", "0 kB");
   return std::atof(v.c_str()) / 1024.0;

@@ -24,6 +24,7 @@
 #include "widgets/texture.hpp"
 #include "widgets/theme.hpp"
 
+#include "../cpu_time.hpp"
 #include "../machine_info.hpp"
 
 #include <backends/imgui_impl_opengl3.h>
@@ -58,11 +59,7 @@ namespace {
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
-double thread_cpu_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
+double thread_cpu_s() { return tracker_bench::thread_cpu_seconds(); }
 
 struct stats {
   double median = 0, p99 = 0, max = 0;

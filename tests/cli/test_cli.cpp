@@ -4,6 +4,7 @@
 // the real binary (TRACKER_CLI_PATH) as CI would call it. The two must agree on exit code,
 // stdout and stderr, and the assertions then hold for both.
 #include "cli.hpp"
+#include "cli_runner.hpp"
 #include "test_support.hpp"
 
 #include <tracker/query.hpp>
@@ -30,22 +31,9 @@ using tracker_test::temp_dir;
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 constexpr double inf_v = std::numeric_limits<double>::infinity();
 
-struct cli_result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using tracker_test::cli_result;
 
-cli_result cli_in_process(const std::vector<std::string>& args) {
-  std::vector<std::string> storage{"tracker"};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& s : storage) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  std::ostringstream out, err;
-  const int code = tracker::cli::run_cli(static_cast<int>(storage.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
+cli_result cli_in_process(const std::vector<std::string>& args) { return tracker_test::run_cli_in_process(args); }
 
 cli_result cli_binary(const std::vector<std::string>& args,
                       const std::vector<std::string>& extra_env = {}) {

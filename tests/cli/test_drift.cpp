@@ -2,6 +2,7 @@
 // bad input with one line), both output formats, and the binary agreeing with run_cli().
 // The report's numbers are checked in tests/production/test_monitor.cpp.
 #include "cli.hpp"
+#include "cli_runner.hpp"
 #include "test_support.hpp"
 
 #include <tracker/production.hpp>
@@ -19,23 +20,12 @@ namespace {
 namespace prod = tracker::production;
 using json = nlohmann::json;
 
-struct cli_result {
-  int code = -1;
-  std::string out, err;
-};
-
-cli_result run_in_process(std::vector<std::string> args) {
-  args.insert(args.begin(), "tracker");
-  std::vector<char*> argv;
-  for (std::string& s : args) argv.push_back(s.data());
-  std::ostringstream out, err;
-  const int code = tracker::cli::run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
+using tracker_test::cli_result;
+using tracker_test::run_cli_in_process;
 
 // In-process and the real binary must agree (drift only reads the store).
 cli_result drift(const std::vector<std::string>& args) {
-  const cli_result in = run_in_process(args);
+  const cli_result in = run_cli_in_process(args);
   std::vector<std::string> bin_args(args.begin(), args.end());
   const tracker_test::process_result bin = tracker_test::run_process(TRACKER_CLI_PATH, bin_args);
   REQUIRE(bin.signal == 0);

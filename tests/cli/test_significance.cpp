@@ -4,6 +4,7 @@
 // tracker::init / metrics::log_classification / metrics::log_predictions; every read-only
 // command runs in-process and as the binary, which must agree.
 #include "cli.hpp"
+#include "cli_runner.hpp"
 #include "test_support.hpp"
 
 #include <tracker/metrics.hpp>
@@ -22,22 +23,9 @@ namespace {
 using json = nlohmann::json;
 namespace metrics = tracker::metrics;
 
-struct cli_result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using tracker_test::cli_result;
 
-cli_result cli_in_process(const std::vector<std::string>& args) {
-  std::vector<std::string> storage{"tracker"};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& s : storage) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  std::ostringstream out, err;
-  const int code = tracker::cli::run_cli(static_cast<int>(storage.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
+cli_result cli_in_process(const std::vector<std::string>& args) { return tracker_test::run_cli_in_process(args); }
 
 cli_result cli_both(const std::vector<std::string>& args) {
   std::string shown;

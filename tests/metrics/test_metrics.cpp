@@ -10,6 +10,7 @@
 #include <tracker/tracker.hpp>
 
 #include "cli.hpp"
+#include "../cli/cli_runner.hpp"
 #include "test_support.hpp"
 
 #include <cmath>
@@ -46,21 +47,9 @@ bool same_double(double a, double b) {
   return (std::isnan(a) && std::isnan(b)) || a == b;
 }
 
-struct cli_result {
-  int code;
-  std::string out;
-  std::string err;
-};
+using tracker_test::cli_result;
 
-cli_result cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "tracker");
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::ostringstream out, err;
-  const int code = tracker::cli::run_cli(static_cast<int>(args.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
+cli_result cli(std::vector<std::string> args) { return tracker_test::run_cli_in_process(std::move(args)); }
 
 tracker::options store_options(const tracker_test::temp_dir& tmp) {
   tracker::options o;

@@ -40,15 +40,7 @@ void check_same(const std::vector<tracker::point>& a, const std::vector<tracker:
 }
 
 int user_version(const std::string& db_path) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
-  sqlite3_step(st);
-  int v = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return v;
+  return static_cast<int>(tracker_test::query_int(db_path, "PRAGMA user_version"));
 }
 
 // What a series must read back as: its points in logging order.

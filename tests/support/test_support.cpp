@@ -35,6 +35,21 @@ void exec_sql(const std::string& db_path, const std::string& sql) {
   REQUIRE(rc == SQLITE_OK);
 }
 
+std::int64_t query_int(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  const int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
+  std::string text = rc == SQLITE_OK ? "" : sqlite3_errmsg(db);
+  const bool row = rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW;
+  const std::int64_t v = row ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  INFO(sql << ": " << text);
+  REQUIRE(row);
+  return v;
+}
+
 captured_errors::captured_errors() {
   tracker::set_error_handler([this](const std::string& m) {
     std::lock_guard lock(mu_);

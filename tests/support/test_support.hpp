@@ -5,6 +5,7 @@
 #include <tracker/tracker.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -14,6 +15,8 @@ namespace tracker_test {
 // Runs SQL straight on a database file (to lock, damage or fake a store), failing the test on
 // an SQLite error. store_db(dir) is the database of a store directory.
 void exec_sql(const std::string& db_path, const std::string& sql);
+// The first column of the first row of sql as an integer ("PRAGMA user_version", a count).
+std::int64_t query_int(const std::string& db_path, const std::string& sql);
 inline std::string store_db(const std::string& store_dir) { return store_dir + "/tracker.db"; }
 
 // Collects the messages sent to tracker's error handler while it lives.

@@ -314,28 +314,18 @@ std::shared_ptr<const snapshot> loader::latest() const {
   return snap_;
 }
 
-void loader::want(std::vector<series_want> wants) {
+void loader::want(std::vector<series_want> wants) { replace_wants(wants_, std::move(wants)); }
+
+void loader::want_objects(std::vector<object_want> wants) { replace_wants(object_wants_, std::move(wants)); }
+
+template <typename Want>
+void loader::replace_wants(std::vector<Want>& current, std::vector<Want> wants) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (wants == wants_) return;
-    wants_ = std::move(wants);
+    if (wants == current) return;
+    current = std::move(wants);
     wants_changed_ = true;
     // Until the thread has served the new wants, the data on hand is not settled.
-    if (snap_->settled) {
-      auto s = std::make_shared<snapshot>(*snap_);
-      s->settled = false;
-      snap_ = std::move(s);
-    }
-  }
-  cv_.notify_all();
-}
-
-void loader::want_objects(std::vector<object_want> wants) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (wants == object_wants_) return;
-    object_wants_ = std::move(wants);
-    wants_changed_ = true;
     if (snap_->settled) {
       auto s = std::make_shared<snapshot>(*snap_);
       s->settled = false;

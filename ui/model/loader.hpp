@@ -173,6 +173,9 @@ class loader final : public data_feed {
 
  private:
   void run();
+  // Stores new wants (series or objects) under the lock and wakes the thread.
+  template <typename Want>
+  void replace_wants(std::vector<Want>& current, std::vector<Want> wants);
   std::function<void()> notify_;
   std::string dir_;
   std::chrono::milliseconds interval_;
