@@ -31,6 +31,7 @@
 #include "production_write.hpp"
 #include "router.hpp"
 
+#include "cpu_time.hpp"
 #include "machine_info.hpp"
 
 #include <tracker/production.hpp>
@@ -63,15 +64,10 @@ const std::vector<std::string> class_names{"T-shirt/top", "Trouser", "Pullover",
 
 double seconds_since(clk::time_point t0) { return std::chrono::duration<double>(clk::now() - t0).count(); }
 
-// CPU time of this thread or of the whole process, in seconds: what the work costs whatever
+// CPU time of this thread or of the whole process (cpu_time.hpp): what the work costs whatever
 // the neighbours on a shared machine take (wall-clock rates are reported too).
-double cpu_seconds(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-double thread_cpu() { return cpu_seconds(CLOCK_THREAD_CPUTIME_ID); }
-double process_cpu() { return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID); }
+using tracker_bench::process_cpu_seconds;
+using tracker_bench::thread_cpu_seconds;
 
 json make_record(const std::string& id, long n) {
   const int k = static_cast<int>(n % 10);
@@ -160,7 +156,7 @@ double raw_sqlite_ns_per_record(const std::string& store, const std::vector<std:
                            " VALUES(?1, 0, ?2, ?3, ?4, ?5, ?6, ?7, '', ?8, ?9, '')",
                            -1, &ins, nullptr),
         db, "prepare insert");
-  const double c0 = thread_cpu();
+  const double c0 = thread_cpu_seconds();
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (i % per_batch == 0) check(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), db, "begin");
     const row& r = rows[i];
@@ -178,7 +174,7 @@ double raw_sqlite_ns_per_record(const std::string& store, const std::vector<std:
     if (i % per_batch == per_batch - 1 || i + 1 == rows.size())
       check(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db, "commit");
   }
-  const double ns = (thread_cpu() - c0) * 1e9 / static_cast<double>(rows.size());
+  const double ns = (thread_cpu_seconds() - c0) * 1e9 / static_cast<double>(rows.size());
   sqlite3_finalize(ins);
   sqlite3_close(db);
   return ns;
@@ -200,27 +196,27 @@ stage_times stages(const std::string& store_dir, const std::vector<std::string>&
   // Batch by batch, as the server does: each batch's records are freed before the next, so
   // the allocator reuses memory (holding all of them would mostly measure page faults).
   for (const std::string& body : bodies) {
-    double c0 = thread_cpu();
+    double c0 = thread_cpu_seconds();
     auto parsed = prod::detail::parse_records_body(body);
-    double c1 = thread_cpu();
+    double c1 = thread_cpu_seconds();
     if (!parsed || parsed->records.size() != per_batch) std::exit(1);
     t.parse += c1 - c0;
     for (std::size_t i = 0; i < parsed->records.size(); ++i)
       model->rules.check(parsed->records[i], prod::record_kind::prediction, i);
-    c0 = thread_cpu();
+    c0 = thread_cpu_seconds();
     t.validate += c0 - c1;
     tracker::detail::write_validated(store, model->info, prod::record_kind::prediction, std::move(parsed->records));
-    t.store += thread_cpu() - c0;
+    t.store += thread_cpu_seconds() - c0;
   }
   // The DOM path on the same bodies (nothing stored): JSON text -> nlohmann DOM, then envelope
   // + record_from_json (which validates).
   for (const std::string& body : bodies) {
-    const double c0 = thread_cpu();
+    const double c0 = thread_cpu_seconds();
     const json doc = tracker::server::parse_body(body);
-    const double c1 = thread_cpu();
+    const double c1 = thread_cpu_seconds();
     const auto e = tracker::server::read_envelope(doc, true);
     auto records = tracker::server::records_from_json(*e.records, prod::record_kind::prediction, model->info);
-    t.dom_validate += thread_cpu() - c1;
+    t.dom_validate += thread_cpu_seconds() - c1;
     t.dom_parse += c1 - c0;
   }
   for (double* v : {&t.parse, &t.validate, &t.store, &t.dom_parse, &t.dom_validate}) *v *= 1e9 / n;
@@ -241,7 +237,7 @@ double router_single_us(const std::string& store_dir, double seconds) {
   while (seconds_since(t0) < seconds) {
     for (std::size_t i = 0; i < bodies.size(); ++i)
       bodies[i] = head + make_record("one-" + std::to_string(n + static_cast<long>(i)), n + static_cast<long>(i)).dump() + "]}";
-    const double c0 = thread_cpu();
+    const double c0 = thread_cpu_seconds();
     for (const std::string& body : bodies) {
       tracker::server::request req;
       req.method = "POST";
@@ -249,7 +245,7 @@ double router_single_us(const std::string& store_dir, double seconds) {
       req.body = body;
       if (api.handle(req).status != 200) std::exit(1);
     }
-    cpu += thread_cpu() - c0;
+    cpu += thread_cpu_seconds() - c0;
     n += static_cast<long>(bodies.size());
   }
   return cpu * 1e6 / static_cast<double>(n);
@@ -276,10 +272,10 @@ double http_records_per_s(int port, const std::vector<std::string>& bodies, int 
   client_cpu client;
   std::vector<std::thread> threads;
   const auto t0 = clk::now();
-  const double c0 = process_cpu();
+  const double c0 = process_cpu_seconds();
   for (int c = 0; c < clients; ++c)
     threads.emplace_back([&] {
-      const double t = thread_cpu();
+      const double t = thread_cpu_seconds();
       long mine = 0;
       httplib::Client cl("127.0.0.1", port);
       cl.set_keep_alive(true);
@@ -291,12 +287,12 @@ double http_records_per_s(int port, const std::vector<std::string>& bodies, int 
         else std::fprintf(stderr, "request failed: %s\n", r ? r->body.c_str() : "no answer");
       }
       ok += mine;
-      client.add(thread_cpu() - t, mine);
+      client.add(thread_cpu_seconds() - t, mine);
     });
   for (auto& t : threads) t.join();
   const double s = seconds_since(t0);
   records_ok = ok;
-  cpu_ns_per_record = (process_cpu() - c0) * 1e9 / static_cast<double>(ok);
+  cpu_ns_per_record = (process_cpu_seconds() - c0) * 1e9 / static_cast<double>(ok);
   client_ns_per_record = client.seconds * 1e9 / static_cast<double>(client.units);
   return static_cast<double>(ok) / s;
 }
@@ -315,7 +311,7 @@ double single_requests_per_s(int port, int clients, double seconds, const std::s
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c)
     threads.emplace_back([&, c] {
-      const double t = thread_cpu();
+      const double t = thread_cpu_seconds();
       httplib::Client cl("127.0.0.1", port);
       cl.set_keep_alive(true);
       cl.set_tcp_nodelay(true);
@@ -329,14 +325,14 @@ double single_requests_per_s(int port, int clients, double seconds, const std::s
           ++mine;
         }
       }
-      client.add(thread_cpu() - t, mine);
+      client.add(thread_cpu_seconds() - t, mine);
     });
   const auto t0 = clk::now();
-  const double c0 = process_cpu();
+  const double c0 = process_cpu_seconds();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   const long at_end = done;
   const double s = seconds_since(t0);
-  cpu_us_per_request = (process_cpu() - c0) * 1e6 / static_cast<double>(at_end);
+  cpu_us_per_request = (process_cpu_seconds() - c0) * 1e6 / static_cast<double>(at_end);
   stop = true;
   for (auto& t : threads) t.join();
   client_us_per_request = client.seconds * 1e6 / static_cast<double>(client.units);
