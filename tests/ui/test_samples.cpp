@@ -1,6 +1,7 @@
 // test_samples.cpp — the samples view's model without a window: table roles, sorting with
-// missing values last, filters, the image cache (decoding off the thread, missing files,
-// paths outside media/, eviction), and the view drawn in a hidden context.
+// missing values last, filters, the image cache (reading a real store's media through its reader,
+// decoding off the thread, missing files, keys outside media/, eviction), and the view drawn in
+// a hidden context.
 #include "fixture.hpp"
 #include "model/image_cache.hpp"
 #include "model/samples.hpp"
@@ -41,10 +42,26 @@ void wait_idle(image_cache& c) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
 }
 
-void write_png(const std::string& path, int w, int h, unsigned char value) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+std::vector<std::uint8_t> png(int w, int h, unsigned char value) {
   std::vector<unsigned char> px(std::size_t(w * h * 3), value);
-  REQUIRE(stbi_write_png(path.c_str(), w, h, 3, px.data(), w * 3));
+  std::vector<std::uint8_t> out;
+  REQUIRE(stbi_write_png_to_func(
+      [](void* ctx, void* data, int size) {
+        auto* o = static_cast<std::vector<std::uint8_t>*>(ctx);
+        o->insert(o->end(), static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
+      },
+      &out, w, h, 3, px.data(), w * 3));
+  return out;
+}
+
+// A store with run "r" whose media are the given files, logged as a training run logs them.
+void store_with_media(const tracker_test::temp_dir& dir,
+                      const std::vector<std::pair<std::string, std::vector<std::uint8_t>>>& files) {
+  tracker::options o = tracker_test::quiet(dir);
+  o.id = "r";
+  tracker::run run = tracker::init(o);
+  for (const auto& [name, bytes] : files) REQUIRE(run.log_media(name, bytes) == "media/r/" + name);
+  run.finish();
 }
 
 }  // namespace
@@ -102,14 +119,14 @@ TEST_CASE("samples: a table of 10,000 rows sorts and filters") {
 
 TEST_CASE("image cache: decodes off the thread, reports missing files and foreign paths") {
   tracker_test::temp_dir dir;
-  write_png(dir.path() + "/media/r/a.png", 28, 28, 200);
-  write_png(dir.path() + "/media/r/big.png", 1000, 600, 50);
-  image_cache c(dir.path(), 8, 256);
+  store_with_media(dir, {{"a.png", png(28, 28, 200)}, {"big.png", png(1000, 600, 50)}, {"text.png", {'n', 'o'}}});
+  image_cache c(dir.store(), 8, 256);
   CHECK_FALSE(c.get("media/r/a.png"));  // queued: the frame draws a placeholder
   c.get("media/r/big.png");
   c.get("media/r/gone.png");
   c.get("../etc/passwd");
   c.get("media/../tracker.db");
+  c.get("media/r/text.png");
   wait_idle(c);
   auto a = c.get("media/r/a.png");
   REQUIRE(a);
@@ -125,13 +142,30 @@ TEST_CASE("image cache: decodes off the thread, reports missing files and foreig
   CHECK(c.get("media/r/gone.png")->error == "missing file");
   CHECK(c.get("../etc/passwd")->error.find("not a media path") == 0);
   CHECK(c.get("media/../tracker.db")->error.find("not a media path") == 0);
+  CHECK(c.get("media/r/text.png")->error.find("not an image") == 0);
+}
+
+TEST_CASE("image cache: without a store every image says why, and a store created later is read") {
+  tracker_test::temp_dir dir;
+  image_cache c(dir.store(), 8, 64);
+  c.get("media/r/a.png");
+  wait_idle(c);
+  auto none = c.get("media/r/a.png");
+  REQUIRE(none);
+  CHECK(none->error.find("no tracker store") != std::string::npos);
+  store_with_media(dir, {{"b.png", png(4, 4, 9)}});
+  c.get("media/r/b.png");
+  wait_idle(c);
+  REQUIRE(c.get("media/r/b.png"));
+  CHECK(c.get("media/r/b.png")->error.empty());
 }
 
 TEST_CASE("image cache: beyond its capacity the least recently used images are evicted") {
   tracker_test::temp_dir dir;
-  for (int i = 0; i < 6; ++i)
-    write_png(dir.path() + "/media/r/" + std::to_string(i) + ".png", 4, 4, 10);
-  image_cache c(dir.path(), 3, 64);
+  std::vector<std::pair<std::string, std::vector<std::uint8_t>>> files;
+  for (int i = 0; i < 6; ++i) files.emplace_back(std::to_string(i) + ".png", png(4, 4, 10));
+  store_with_media(dir, files);
+  image_cache c(dir.store(), 3, 64);
   auto path = [](int i) { return "media/r/" + std::to_string(i) + ".png"; };
   for (int i = 0; i < 3; ++i) {  // one at a time: 0 is the least recently used, then 1
     c.get(path(i));

@@ -1,5 +1,6 @@
 // The writer's failure path, white-box: a fake backend (a real SQLite store behind a wrapper
-// that fails on command) drives retry, rollback, cache reset, drop, and what flush() reports.
+// that fails on command) drives retry, rollback, cache reset, drop, and what flush() reports;
+// its media sink fails on command too (a failed media write is reported, nothing else lost).
 #include <catch2/catch.hpp>
 
 #include <tracker/query.hpp>
@@ -18,17 +19,39 @@ namespace store = tracker::store;
 
 namespace {
 
+// Forwards to the real store's sink; put throws io_error the next `failures` times.
+class failing_media final : public store::media_sink {
+ public:
+  explicit failing_media(store::media_sink& real) : real_(real) {}
+  void fail(int times) { failures_ = times; }
+  std::string put(std::string_view run, std::string_view rel, std::span<const std::uint8_t> bytes) override {
+    if (failures_ > 0) {
+      --failures_;
+      throw tracker::error(tracker::error_code::io_error, "injected media failure");
+    }
+    return real_.put(run, rel, bytes);
+  }
+  std::optional<std::vector<std::uint8_t>> find(std::string_view key) override { return real_.find(key); }
+  void remove_run(std::string_view run) override { real_.remove_run(run); }
+  std::vector<std::string> runs() override { return real_.runs(); }
+
+ private:
+  store::media_sink& real_;
+  std::atomic<int> failures_{0};
+};
+
 // Forwards everything to a real backend; throws io_error from the chosen operation the next
 // `failures` times it is called.
 class failing_backend final : public store::backend {
  public:
   enum class op { commit, insert_points, update_summary };
-  explicit failing_backend(std::unique_ptr<store::backend> real) : real_(std::move(real)) {}
+  explicit failing_backend(std::unique_ptr<store::backend> real) : real_(std::move(real)), media_(real_->media()) {}
   void fail(op which, int times) {
     which_ = which;
     failures_ = times;
   }
   int calls_failed() const { return failed_; }
+  void fail_media(int times) { media_.fail(times); }
 
   void begin_write() override { real_->begin_write(); }
   void commit() override {
@@ -120,6 +143,7 @@ class failing_backend final : public store::backend {
   void mark_deleted(std::int64_t rid, double now) override { real_->mark_deleted(rid, now); }
   store::production_tables& production() override { return real_->production(); }
   std::vector<std::string> purge_deleted() override { return real_->purge_deleted(); }
+  store::media_sink& media() override { return media_; }
 
  private:
   void maybe_fail(op which) {
@@ -130,6 +154,7 @@ class failing_backend final : public store::backend {
     }
   }
   std::unique_ptr<store::backend> real_;
+  failing_media media_;
   std::atomic<op> which_{op::commit};
   std::atomic<int> failures_{0};
   std::atomic<int> failed_{0};
@@ -217,6 +242,32 @@ TEST_CASE("fake backend: a batch that fails every attempt is dropped, counted, a
   auto st = r.run->stats();
   CHECK(st.enqueued == st.written + st.dropped + st.rejected + st.failed);
   tracker::set_error_handler(nullptr);
+}
+
+TEST_CASE("fake media sink: a failed media write is reported through the error handler, loses no point, "
+          "and the writer goes on", "[writer][failures][media]") {
+  tracker_test::captured_errors errors;
+  rig r;
+  auto w = std::make_shared<tracker::detail::writer>(r.core);  // the handle runs log_media through
+  r.log(0, 100);
+  r.fake->fail_media(1);
+  w->post_media(r.run, "samples/a.png", {1, 2, 3});
+  r.log(100, 200);
+  w->post_media(r.run, "samples/b.png", {4, 5});
+  r.flush();
+  CHECK(errors.any_contains("could not write media file \"samples/a.png\": injected media failure"));
+  CHECK_FALSE(errors.any_contains("samples/b.png"));
+  CHECK(r.run->lost() == 0);
+  CHECK(r.core->store_stats().errors == 0);  // a media file is not a batch of points
+  auto store = tracker::reader::open(r.dir.store());
+  CHECK(store.points("fake-run", "v").size() == 200);
+  CHECK_FALSE(store.media("media/fake-run/samples/a.png"));
+  auto b = store.media("media/fake-run/samples/b.png");
+  REQUIRE(b);
+  CHECK(*b == std::vector<std::uint8_t>{4, 5});
+  r.log(200, 210);  // still writing
+  r.flush();
+  CHECK(store.summary("fake-run", "v")->count == 210);
 }
 
 TEST_CASE("store::open refuses a PostgreSQL location this build cannot serve, with a clear message", "[store]") {

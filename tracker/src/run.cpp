@@ -248,9 +248,17 @@ std::string run::log_media(std::string_view relative_path, std::vector<std::uint
       state_->count_rejected();
       return {};
     }
-    std::string stored = "media/" + state_->session.record().id + "/" + p.lexically_normal().string();
-    state_->session.log_media(p.lexically_normal().string(), std::move(bytes));
-    return stored;
+    const std::string relative = p.lexically_normal().string();
+    std::string key;
+    try {
+      key = store::media_key(state_->session.record().id, relative);  // what the sink will store
+    } catch (const error& e) {
+      report_error(std::string(e.what()) + "; not written");
+      state_->count_rejected();
+      return {};
+    }
+    state_->session.log_media(relative, std::move(bytes));
+    return key;
   } catch (...) {
     report_error("could not queue media file \"" + std::string(relative_path) + "\"");
     return {};

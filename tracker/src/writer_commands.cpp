@@ -9,12 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
 
 namespace tracker::detail {
-namespace fs = std::filesystem;
 
 namespace {
 bool json_equal(const std::string& a, const std::string& b) {
@@ -171,17 +168,7 @@ void writer_core::insert_object(run_channel& run, object_record& o, const nlohma
 
 void writer_core::write_media(run_channel& run, const std::string& relative_path,
                               const std::vector<std::uint8_t>& bytes) {
-  fs::path target = fs::path(dir_) / "media" / run.id / relative_path;
-  fs::create_directories(target.parent_path());
-  // Write then rename, so a reader never sees half a file.
-  fs::path tmp = target;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    if (!out) throw error(error_code::io_error, "cannot write " + tmp.string());
-  }
-  fs::rename(tmp, target);
+  backend_->media().put(run.id, relative_path, bytes);  // atomic: see media_sink.hpp
 }
 
 }  // namespace tracker::detail

@@ -3,26 +3,22 @@
 
 #include <stb_image.h>
 
+#include <tracker/types.hpp>
+
 #include <algorithm>
-#include <filesystem>
+#include <limits>
 
 namespace tracker::ui {
 
-decoded_image decode_image(const std::string& store_dir, const std::string& rel, int max_side) {
+decoded_image decode_image(const std::vector<std::uint8_t>& bytes, const std::string& path, int max_side) {
   decoded_image out;
-  out.path = rel;
-  if (rel.rfind("media/", 0) != 0 || rel.find("..") != std::string::npos) {
-    out.error = "not a media path: " + rel;
-    return out;
-  }
-  const std::string full = store_dir + "/" + rel;
-  std::error_code ec;
-  if (!std::filesystem::exists(full, ec)) {
-    out.error = "missing file";
+  out.path = path;
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    out.error = "not an image (too large)";
     return out;
   }
   int w = 0, h = 0, n = 0;
-  unsigned char* px = stbi_load(full.c_str(), &w, &h, &n, 4);
+  unsigned char* px = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &n, 4);
   if (!px) {
     out.error = std::string("not an image (") + stbi_failure_reason() + ")";
     return out;
@@ -101,6 +97,30 @@ std::uint64_t image_cache::evicted() const {
   return evicted_;
 }
 
+decoded_image image_cache::load(const std::string& key) {
+  decoded_image out;
+  out.path = key;
+  try {
+    if (!source_) source_.emplace(store_source::open(dir_));
+    auto bytes = source_->media(key);
+    if (!bytes) {
+      out.error = "missing file";
+      return out;
+    }
+    return decode_image(*bytes, key, max_side_);
+  } catch (const error& e) {
+    if (e.code() == error_code::invalid_argument) {
+      out.error = "not a media path: " + key;
+    } else {
+      out.error = e.what();
+      source_.reset();  // no store yet, or it failed: open it again for the next image
+    }
+  } catch (const std::exception& e) {
+    out.error = e.what();
+  }
+  return out;
+}
+
 void image_cache::run() {
   for (;;) {
     std::string path;
@@ -112,7 +132,7 @@ void image_cache::run() {
       queue_.pop_front();
       busy_ = true;
     }
-    auto img = std::make_shared<const decoded_image>(decode_image(dir_, path, max_side_));
+    auto img = std::make_shared<const decoded_image>(load(path));
     std::lock_guard<std::mutex> lock(mu_);
     busy_ = false;
     queued_.erase(path);

@@ -1,17 +1,20 @@
-// image_cache.hpp — PNGs of the store's media/ decoded off the frame thread, cached with
+// image_cache.hpp — the store's media images decoded off the frame thread, cached with
 // least-recently-used eviction. No GL here: the frame uploads decoded pixels as textures
-// (widgets/texture), tests read the pixels directly.
+// (widgets/texture), tests read the pixels directly. The bytes come through the store's reader
+// (a store_source of the decoding thread's own), never from a path built here.
 //
 //   image_cache c(store_dir);          starts one decoding thread
 //   auto img = c.get("media/r/x.png"); each frame: nullptr while queued or decoding (draw a
-//                                      placeholder), then the pixels, or an error (missing
-//                                      file, not an image, a path outside media/)
+//                                      placeholder), then the pixels, or an error ("missing
+//                                      file", not an image, "not a media path", no store)
 //   ~image_cache()                     stops and joins
 //
 // The newest request is decoded first (the rows just scrolled into view), requests nobody
 // repeated for a while are dropped from the queue, and beyond `capacity` images the least
 // recently used ones are evicted (they decode again if asked for).
 #pragma once
+
+#include "model/store_source.hpp"
 
 #include <condition_variable>
 #include <cstdint>
@@ -20,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,7 +54,9 @@ class image_cache {
 
  private:
   void run();
+  decoded_image load(const std::string& key);  // on the decoding thread
   std::string dir_;
+  std::optional<store_source> source_;  // the decoding thread's; opened on first use
   std::size_t capacity_;
   int max_side_;
   mutable std::mutex mu_;
@@ -69,10 +75,8 @@ class image_cache {
   std::thread thread_;
 };
 
-// Decodes one image file (any format stb_image reads) to RGBA, downscaled (box filter) so
-// neither side exceeds max_side. The path must be a store-relative "media/..." path without
-// "..": anything else is an error, never a read outside the store.
-decoded_image decode_image(const std::string& store_dir, const std::string& relative_path,
-                           int max_side);
+// Decodes one image (any format stb_image reads) to RGBA, downscaled (box filter) so neither
+// side exceeds max_side; path is only recorded in the result.
+decoded_image decode_image(const std::vector<std::uint8_t>& bytes, const std::string& path, int max_side);
 
 }  // namespace tracker::ui

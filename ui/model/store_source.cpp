@@ -105,6 +105,11 @@ std::optional<object_record> store_source::object(const std::string& run_id, con
   return reader_.object(run_id, key, step);
 }
 
+std::optional<std::vector<std::uint8_t>> store_source::media(const std::string& key) {
+  ++stats_.queries;
+  return reader_.media(key);
+}
+
 std::vector<span_bucket> store_source::buckets(const std::string& run_id, const std::string& key,
                                                std::int64_t from, std::int64_t to,
                                                std::size_t max_buckets) {

@@ -6,7 +6,7 @@
 // (cursor_now() once, then points_since() every poll: every new point of every series, late
 // points for old steps included, in one query), buckets with time ranges, read snapshots,
 // and object_index()/object() for confusion matrices, tables and histograms (the body of
-// one object at a time, never every body).
+// one object at a time, never every body), and media() for the images those refer to.
 //
 // Thread rule: one store_source per thread (it owns one read-only connection). The loader
 // thread owns the viewer's; tests create their own. It never writes to the store.
@@ -80,6 +80,9 @@ class store_source {
                                         const std::string& kind = "");
   std::optional<object_record> object(const std::string& run_id, const std::string& key,
                                       std::int64_t step);
+  // A media file by its key ("media/<run>/...", as image cells hold it); nullopt when the store
+  // has no such file. Throws invalid_argument for anything else (never a read outside media/).
+  std::optional<std::vector<std::uint8_t>> media(const std::string& key);
   // At most max_buckets buckets over [from, to] from the store's pyramid, with time ranges.
   std::vector<span_bucket> buckets(const std::string& run_id, const std::string& key,
                                    std::int64_t from, std::int64_t to, std::size_t max_buckets);

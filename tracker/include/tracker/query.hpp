@@ -98,6 +98,12 @@ class reader {
   std::optional<object_record> object(const std::string& run_id, const std::string& key,
                                       std::optional<std::int64_t> step = {}) const;
 
+  // A media file by its store-relative key ("media/<run>/...", as run::log_media returned it and
+  // image cells hold): its bytes, or nullopt when the store has no such file (gc removed it, or
+  // it was deleted by hand). invalid_argument for anything else (absolute, "..", control
+  // characters): never a read outside the store's media.
+  std::optional<std::vector<std::uint8_t>> media(const std::string& key) const;
+
   // Evaluates a condition against a run (config or metric summary).
   condition_result evaluate(const run_info& run, const condition& c) const;
 
@@ -154,7 +160,9 @@ class reader {
 // Marks a run deleted: it disappears from listings; gc() removes its rows and media.
 void delete_run(const std::string& store_dir, const std::string& run_id,
                 std::chrono::milliseconds lock_timeout = std::chrono::seconds(10));
-// Removes deleted runs' rows and media/<run id>/ directories. Returns how many runs it purged.
+// Removes deleted runs' rows, then their media (media/<run id>/...) and the media of any run
+// without a row (left by a crash between the two). Returns how many runs it purged. Throws
+// io_error naming the runs whose media could not be removed (their rows are gone; gc again).
 std::size_t gc(const std::string& store_dir, std::chrono::milliseconds lock_timeout = std::chrono::seconds(10));
 
 }  // namespace tracker

@@ -2,12 +2,14 @@
 // locking, migrations) lives behind it; SQLite is the first implementation, PostgreSQL is
 // planned as the second. Callers above this line (writer, reader) only see rows.
 //
-// Thread safety: a backend is one connection; use it from one thread at a time.
+// Thread safety: a backend is one connection; use it from one thread at a time. Its media sink
+// (media()) is the exception: any thread may use it while the backend lives.
 // Errors: every method throws tracker::error (io_error unless stated otherwise).
 #pragma once
 
 #include <tracker/types.hpp>
 
+#include "store/media_sink.hpp"
 #include "store/production_tables.hpp"
 
 #include <chrono>
@@ -165,9 +167,12 @@ class backend {
   // ---- production monitoring (production_tables.hpp), on this connection ---------------------
   virtual production_tables& production() = 0;
 
+  // ---- media files (media_sink.hpp): the store's sink, given with the backend ----------------
+  virtual media_sink& media() = 0;
+
   // ---- maintenance -----------------------------------------------------------------------
   virtual void mark_deleted(std::int64_t rid, double now) = 0;
-  // Deletes every row of deleted runs; returns their ids (so media can be removed).
+  // Deletes every row of deleted runs; returns their ids (their media go through media()).
   virtual std::vector<std::string> purge_deleted() = 0;
 };
 

@@ -238,8 +238,8 @@ class sqlite_backend final : public backend {
     int flags = mode == access::read_write ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
                                            : SQLITE_OPEN_READONLY;
     if (mode == access::read_write) {
-      // Only the directory now; media/ is created once the database proved to be ours, so a
-      // refused foreign database leaves nothing behind.
+      // Only the directory now; media/ (open_directory_media) is created once the database
+      // proved to be ours, so a refused foreign database leaves nothing behind.
       std::error_code ec;
       fs::create_directories(dir, ec);
       if (ec)
@@ -274,11 +274,7 @@ class sqlite_backend final : public backend {
     sqlite3_busy_handler(db_, &sqlite_backend::on_busy, this);
     try {
       configure_and_migrate(path);
-      if (mode == access::read_write) {
-        std::error_code ec;
-        fs::create_directories(fs::path(dir) / "media", ec);
-        if (ec) throw error(error_code::store_open_failed, "cannot create " + dir + "/media: " + ec.message());
-      }
+      media_ = open_directory_media(dir, mode == access::read_write);
     } catch (...) {
       statements_.clear();
       raw_.clear();
@@ -297,6 +293,7 @@ class sqlite_backend final : public backend {
   }
 
   production_tables& production() override { return *production_; }
+  media_sink& media() override { return *media_; }
 
   // ---- [SECTION] transactions -------------------------------------------------------------
   void begin_write() override {
@@ -1162,6 +1159,7 @@ class sqlite_backend final : public backend {
   std::chrono::milliseconds lock_timeout_;  // longest wait for another process's write lock
   sqlite::statement_cache statements_{db_};
   std::unique_ptr<production_tables> production_ = make_sqlite_production(db_);
+  std::unique_ptr<media_sink> media_;  // files under <dir>/media/
   std::function<void(double, std::uint64_t)> wait_observer_;
   std::chrono::steady_clock::time_point waited_since_{};
   std::unordered_map<std::string, std::unique_ptr<raw_statement>> raw_;  // blob statements
