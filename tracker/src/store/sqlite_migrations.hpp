@@ -152,7 +152,7 @@ CREATE TABLE production_models (
 );
 )sql"},
     // 4: points in blocks. A row holds consecutive points of one series (in logging order),
-    // encoded (sqlite_backend.cpp, [SECTION] point blocks; docs/store.md): one row and two
+    // encoded (point_blocks.hpp; docs/store.md): one row and two
     // index entries per block of up to 512 points instead of per point. The newest, not yet
     // full block of a series (its head) is rewritten by each commit that adds to it. Every point
     // keeps an insertion-order number (seq; the old rowid for migrated points), the cursor of
