@@ -20,16 +20,12 @@
 #include <cmath>
 #include <condition_variable>
 #include <deque>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <mutex>
-#include <unistd.h>
 
 namespace tracker::production {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
@@ -77,21 +73,6 @@ std::string file_name_for(const std::string& id) {
     if (out.front() == '.') out.front() = '%';
   }
   return out + ".png";
-}
-
-// Writes bytes to path atomically (a reader never sees half a file). Throws io_error.
-void write_file(const fs::path& path, const std::string& bytes) {
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  if (ec) throw error(error_code::io_error, "cannot create " + path.parent_path().string() + ": " + ec.message());
-  const fs::path tmp = path.string() + ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) throw error(error_code::io_error, "cannot write " + tmp.string());
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) throw error(error_code::io_error, "cannot write " + path.string() + ": " + ec.message());
 }
 
 std::vector<std::string> classes_from_json(const std::string& text) {
@@ -267,7 +248,6 @@ write_result store::impl::write(const model_info& model, record_kind kind, std::
   }
   impl::pending p;
   p.rows.reserve(records.size());
-  const fs::path media = fs::path(location) / "media";
   for (record& r : records) {
     tracker::store::production_row row;
     row.rid = rid;
@@ -281,11 +261,12 @@ write_result store::impl::write(const model_info& model, record_kind kind, std::
     row.features_json = features_json(r);
     row.tags_json = tags_json(r);
     if (!r.image_png.empty()) {
-      // Under media/<run id>/ so gc removes it with the run. Written before the commit: a
-      // failed commit leaves an unreferenced file, never a row pointing at nothing.
-      const std::string rel = "media/" + model.run_id + "/production/" + to_string(kind) + "/" + file_name_for(r.id);
-      write_file(fs::path(location) / rel, r.image_png);
-      row.image = rel;
+      // Under the run's media so gc removes it with the run. Written before the commit: a
+      // failed commit leaves an unreferenced file, never a row pointing at nothing. The sink is
+      // thread-safe: no db_mutex needed.
+      row.image = backend->media().put(
+          model.run_id, std::string("production/") + to_string(kind) + "/" + file_name_for(r.id),
+          {reinterpret_cast<const std::uint8_t*>(r.image_png.data()), r.image_png.size()});
     }
     row.id = std::move(r.id);
     p.rows.push_back(std::move(row));
