@@ -335,8 +335,9 @@ struct options {
   double psi_epsilon = 1e-4;
   double wasserstein_min_std = 0.001;          // Evidently's floor on the norm
   // compute_report: features are prepared and tested on this many threads (1: the caller's
-  // thread only; 0: one per core). Results do not depend on it.
-  int threads = 1;
+  // thread only; 0: one per core, fewer for small inputs — about one per 200,000 values).
+  // Results do not depend on it.
+  int threads = 0;
   std::map<std::string, feature_options, std::less<>> per_feature;
 };
 
