@@ -10,6 +10,9 @@
 #include <tracker/tracker.hpp>
 
 #include <catch2/catch.hpp>
+// Debian's libstb.so: writes the JPEG and BMP inputs, decodes what the store holds.
+#include <stb_image.h>
+#include <stb_image_write.h>
 
 #include <cmath>
 #include <filesystem>
@@ -258,7 +261,8 @@ TEST_CASE("import csv: reserved columns, features, labels as feedback, images; e
       s.file("b.csv", "id,prediction,image\nx,Shirt,img/missing.png\ny,Shirt,img/b.png\n");
   r = s.import(bad, "predictions", {"--skip-bad"});
   CHECK(r.err.find("line 2, column 3 (image): cannot read image file") != std::string::npos);
-  CHECK(r.err.find("line 3, column 3 (image): is not a PNG file") != std::string::npos);
+  CHECK(r.err.find("line 3, column 3 (image): image file ") != std::string::npos);
+  CHECK(r.err.find("b.png is not a PNG, JPEG, BMP or GIF image") != std::string::npos);
   // A row with the wrong number of fields, and a header problem.
   r = s.import(s.file("c.csv", "id,prediction\nz,Shirt,extra\n"), "predictions");
   CHECK(r.code == 2);
@@ -330,6 +334,96 @@ TEST_CASE("import flags: a gradio flag log with quoted multi-line fields and ima
   CHECK(r.code == 2);
   CHECK(r.err.find("line 4, column 3 (output)") != std::string::npos);
   CHECK(s.read().size() == 3);
+}
+
+namespace {
+struct pixels {
+  int w = 0, h = 0, channels = 0;
+  std::vector<unsigned char> px;
+};
+pixels decode(const std::string& path) {
+  pixels p;
+  unsigned char* d = stbi_load(path.c_str(), &p.w, &p.h, &p.channels, 0);
+  if (!d) return p;
+  p.px.assign(d, d + static_cast<std::size_t>(p.w) * p.h * p.channels);
+  stbi_image_free(d);
+  return p;
+}
+void append(void* ctx, void* data, int n) {
+  static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), static_cast<std::size_t>(n));
+}
+}  // namespace
+
+TEST_CASE("import flags: JPEG and BMP images are stored as PNG; WebP is refused by line and file",
+          "[import]") {
+  import_store s;
+  const fs::path dir = fs::path(s.dir.path()) / "in" / "flagged";
+  fs::create_directories(dir / "image");
+  // A 12x8 RGB gradient as JPEG (lossy: compared with its own decoding) and as BMP (exact).
+  std::vector<unsigned char> rgb(12 * 8 * 3);
+  for (int y = 0; y < 8; ++y)
+    for (int x = 0; x < 12; ++x)
+      for (int c = 0; c < 3; ++c) rgb[(y * 12 + x) * 3 + c] = static_cast<unsigned char>(20 * x + 25 * y + 60 * c);
+  const std::string jpg = (dir / "image" / "0.jpg").string(), bmp = (dir / "image" / "1.BMP").string();
+  REQUIRE(stbi_write_jpg(jpg.c_str(), 12, 8, 3, rgb.data(), 90));
+  REQUIRE(stbi_write_bmp(bmp.c_str(), 12, 8, 3, rgb.data()));
+  // A second JPEG, written from grey pixels at another size.
+  std::vector<unsigned char> grey(5 * 4, 0);
+  for (std::size_t i = 0; i < grey.size(); ++i) grey[i] = static_cast<unsigned char>(i * 12);
+  const std::string gjpg = (dir / "image" / "2.jpeg").string();
+  REQUIRE(stbi_write_jpg(gjpg.c_str(), 5, 4, 1, grey.data(), 95));
+  // A WebP file's header (RIFF, size, WEBP, a VP8L chunk): refused before any decoding.
+  write_text(dir / "image" / "3.webp", std::string("RIFF\x1a\0\0\0WEBPVP8L\x0d\0\0\0\x2f\0\0\0\x10\x07\x10\x11\x11\x88\x88\xfe\x07\0", 38));
+  const std::string header = "image,output,flag,username,timestamp\n";
+  const std::string good = "image/0.jpg,Shirt,incorrect,,2026-11-22 10:00:00\n"
+                           "image/1.BMP,Coat,incorrect,,2026-11-22 10:01:00\n"
+                           "image/2.jpeg,Bag,incorrect,,2026-11-22 10:02:00\n";
+  write_text(dir / "log.csv", header + good + "image/3.webp,Bag,incorrect,,2026-11-22 10:03:00\n");
+
+  // Without --skip-bad the WebP row fails the file: its line, column and file are named and
+  // nothing is stored.
+  cli_result r = s.import((dir / "log.csv").string(), "flags");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("line 5, column 1 (image): image file ") != std::string::npos);
+  CHECK(r.err.find("3.webp is WebP, which tracker cannot read") != std::string::npos);
+  CHECK(s.read().size() == 0);
+
+  // --skip-bad: the other three are stored, each as a PNG with the decoded pixels.
+  r = s.import((dir / "log.csv").string(), "flags", {"--skip-bad"});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.err.find("skipped line 5, column 1 (image)") != std::string::npos);
+  prod::dataset d = s.read();
+  REQUIRE(d.size() == 3);
+  const std::string png_signature("\x89PNG\r\n\x1a\n", 8);
+  const std::vector<std::string> sources = {jpg, bmp, gjpg};
+  for (std::size_t i = 0; i < 3; ++i) {
+    INFO(sources[i]);
+    REQUIRE(!d.image[i].empty());
+    const std::string stored = (fs::path(s.dir.store()) / d.image[i]).string();
+    std::ifstream in(stored, std::ios::binary);
+    std::string head(8, '\0');
+    in.read(head.data(), 8);
+    CHECK(head == png_signature);
+    const pixels want = decode(sources[i]), got = decode(stored);
+    REQUIRE(want.w > 0);
+    CHECK(got.w == want.w);
+    CHECK(got.h == want.h);
+    CHECK(got.channels == want.channels);
+    CHECK(got.px == want.px);  // PNG is lossless: exactly what the JPEG / BMP decodes to
+  }
+  CHECK(decode(sources[1]).px == rgb);  // the BMP round trip is exact (the test's own check)
+
+  // A PNG is stored byte for byte, as before.
+  std::string png;
+  REQUIRE(stbi_write_png_to_func(append, &png, 5, 4, 1, grey.data(), 5));
+  write_text(dir / "image" / "4.png", png);
+  write_text(dir / "png.csv", header + "image/4.png,Bag,incorrect,,2026-11-22 10:04:00\n");
+  r = s.import((dir / "png.csv").string(), "flags");
+  REQUIRE(r.code == 0);
+  d = s.read();
+  REQUIRE(d.size() == 4);
+  CHECK(fs::file_size(fs::path(s.dir.store()) / d.image[3]) == png.size());
 }
 
 TEST_CASE("import: usage errors are exit 2 with one line", "[import]") {

@@ -5,12 +5,16 @@
 #include "import_rows.hpp"
 
 #include <nlohmann/json.hpp>
+// Debian's libstb.so holds the stb_image and stb_image_write implementations: declarations only.
+#include <stb_image.h>
+#include <stb_image_write.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -70,7 +74,40 @@ bool has_image_extension(const std::string& path) {
          ext == ".bmp";
 }
 
-// The bytes of an image named in the file, relative to its directory (absolute paths as is).
+// Production images are stored as PNG: a PNG is taken as is; JPEG, BMP, GIF (first frame),
+// TGA and the other formats stb_image decodes are re-encoded to PNG with their channels.
+// WebP is refused by name (stb_image cannot decode it), as is anything else.
+std::string to_png(std::string bytes, const fs::path& p) {
+  static constexpr unsigned char png_sig[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (bytes.size() >= 8 && std::memcmp(bytes.data(), png_sig, 8) == 0) return bytes;
+  if (bytes.size() >= 12 && bytes.compare(0, 4, "RIFF") == 0 && bytes.compare(8, 4, "WEBP") == 0)
+    throw line_error{"", "image file " + p.string() +
+                             " is WebP, which tracker cannot read: convert it to PNG or JPEG"};
+  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+  const int size = static_cast<int>(bytes.size());  // <= max_image_bytes, checked by the caller
+  int w = 0, h = 0, channels = 0;
+  // Pixels first: a small file may claim a huge image (e.g. a 65535 x 65535 BMP header).
+  if (!stbi_info_from_memory(data, size, &w, &h, &channels))
+    throw line_error{"", "image file " + p.string() + " is not a PNG, JPEG, BMP or GIF image (" +
+                             stbi_failure_reason() + ")"};
+  if (static_cast<std::int64_t>(w) * h > 64 << 20)
+    throw line_error{"", "image file " + p.string() + " is " + std::to_string(w) + " x " +
+                             std::to_string(h) + " pixels, more than 64 megapixels"};
+  unsigned char* px = stbi_load_from_memory(data, size, &w, &h, &channels, 0);
+  if (!px)
+    throw line_error{"", "image file " + p.string() + " cannot be decoded (" + stbi_failure_reason() + ")"};
+  std::string png;
+  const auto append = [](void* ctx, void* d, int n) {
+    static_cast<std::string*>(ctx)->append(static_cast<const char*>(d), static_cast<std::size_t>(n));
+  };
+  const int ok = stbi_write_png_to_func(append, &png, w, h, channels, px, w * channels);
+  stbi_image_free(px);
+  if (!ok) throw line_error{"", "image file " + p.string() + " could not be re-encoded as PNG"};
+  return png;
+}
+
+// The bytes of an image named in the file, relative to its directory (absolute paths as is),
+// as PNG.
 std::string read_image(const fs::path& base, const std::string& name) {
   const fs::path p = fs::path(name).is_absolute() ? fs::path(name) : base / name;
   std::ifstream in(p, std::ios::binary);
@@ -79,7 +116,7 @@ std::string read_image(const fs::path& base, const std::string& name) {
   if (bytes.size() > prod::limits::max_image_bytes)
     throw line_error{"", "image file " + p.string() + " is larger than " +
                              std::to_string(prod::limits::max_image_bytes) + " bytes"};
-  return bytes;
+  return to_png(std::move(bytes), p);
 }
 
 // Where a record_error's field came from: JSON field paths → CSV columns, longest match wins.
@@ -363,7 +400,7 @@ import_batch read_csv_rows(const std::vector<csv_record>& rows, const import_sou
             e.where = column_where(header, *l.image);
             throw;
           }
-          prod::validate(rec, rk, *src.model, index);  // size and PNG signature
+          prod::validate(rec, rk, *src.model, index);  // the PNG's size and signature
         }
         // A prediction CSV's label, and a gradio flag, are feedback on the new record.
         if (src.kind == import_kind::predictions && l.label && !f[*l.label].empty())
