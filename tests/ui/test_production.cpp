@@ -231,7 +231,78 @@ TEST_CASE("production: window labels") {
   CHECK(label(production_window{.hours = 24 * 7}) == "last 7 days");
   CHECK(label(production_window{.last = 1000}) == "last 1,000 records");
   CHECK(label(production_window{.last = 500}) == "last 500 records");
+  CHECK(label(production_window{.last = 1500}) == "last 1,500 records");
+  CHECK(label(production_window{.last = 1}) == "last 1 record");
+  const double t0 = *tracker::production::parse_time("2026-11-20T00:00:00Z");
+  CHECK(label(production_window{.since = t0}) == "since 2026-11-20 00:00 UTC");
+  CHECK(label(production_window{.until = t0 + 25200.5}) == "until 2026-11-20 07:00:00 UTC");
+  CHECK(label(production_window{.last = 50, .since = t0, .until = t0 + 25200}) ==
+        "2026-11-20 00:00 .. 2026-11-20 07:00 UTC, last 50 records");
   CHECK(window_choices().front() == production_window{});
+}
+
+TEST_CASE("production: --since, --until and --last parse into the view's window") {
+  const double t0 = *tracker::production::parse_time("2026-11-20T00:00:00Z");
+  auto o = parse_options({"--screenshot", "x.png", "--view", "production", "--since",
+                          "2026-11-20T00:00:00Z", "--until", "1795590000", "--last", "50"});
+  CHECK(o.since == t0);
+  CHECK(o.until == 1795590000.0);
+  CHECK(o.last == 50);
+  auto none = parse_options({});
+  CHECK_FALSE(none.since);
+  CHECK_FALSE(none.until);
+  CHECK(none.last == 0);
+  CHECK_THROWS_WITH(parse_options({"--since", "yesterday"}),
+                    Catch::Contains("--since expects ISO-8601 (2026-11-22T10:00:00Z) or unix seconds, got 'yesterday'"));
+  CHECK_THROWS_WITH(parse_options({"--until"}), "--until needs a value");
+  CHECK_THROWS_WITH(parse_options({"--last", "0"}), Catch::Contains("--last expects a number of records >= 1"));
+  CHECK_THROWS_WITH(parse_options({"--last", "-5"}), Catch::Contains("--last expects"));
+  CHECK_THROWS_WITH(parse_options({"--last", "12x"}), Catch::Contains("--last expects"));
+  CHECK_THROWS_WITH(parse_options({"--since", "2026-11-21", "--until", "2026-11-20"}),
+                    "--since is after --until");
+
+}
+
+TEST_CASE("production: a --since/--until window loads only its records, --last the newest of them") {
+  tracker_test::temp_dir dir;
+  tracker_ui_test::make_fixture_store(dir.store());
+  // Records every 324 s from 2026-11-20T00:00Z, dark for 8 hours: 00:00..07:00 holds records
+  // 0..77, all dark like the reference, so brightness does not drift there.
+  const double t0 = *tracker::production::parse_time("2026-11-20T00:00:00Z");
+  auto early = load_production(dir.store(), "cnn-lr1e-3", {.since = t0, .until = t0 + 7 * 3600});
+  INFO(early.error);
+  REQUIRE(early.error.empty());
+  REQUIRE(early.current->size() == 78);
+  CHECK(early.current->times.front() == t0);
+  CHECK(early.current->times.back() == t0 + 77 * 324);
+  CHECK(early.report["current"]["rows"] == 78);
+  bool brightness = false;
+  for (const auto& r : early.rows)
+    if (r.name == "brightness") {
+      brightness = true;
+      CHECK_FALSE(r.drifted);
+    }
+  CHECK(brightness);
+  // --last of the range: the newest 50 of those 78; --since alone: from record 100 on.
+  auto last = load_production(dir.store(), "cnn-lr1e-3", {.last = 50, .since = t0, .until = t0 + 7 * 3600});
+  REQUIRE(last.error.empty());
+  REQUIRE(last.current->size() == 50);
+  CHECK(last.current->times.front() == t0 + 28 * 324);
+  auto late = load_production(dir.store(), "cnn-lr1e-3", {.since = t0 + 100 * 324});
+  REQUIRE(late.error.empty());
+  CHECK(late.current->size() == 300);
+  // A range with no records: an empty production side, no error.
+  auto empty = load_production(dir.store(), "cnn-lr1e-3", {.until = t0 - 1});
+  CHECK(empty.error.empty());
+  CHECK(empty.current->size() == 0);
+
+  // tracker-ui's --since/--until/--last become the view's starting window.
+  sync_feed feed(store_source::open(dir.store()));
+  feed.pump();
+  const app_options o = parse_options({"--store", dir.store(), "--view", "production", "--since",
+                                       "2026-11-20T00:00:00Z", "--until", "2026-11-20T07:00:00Z", "--last", "50"});
+  viewer v(feed, o);
+  CHECK(v.production().window == production_window{.last = 50, .since = t0, .until = t0 + 7 * 3600});
 }
 
 TEST_CASE("production: new predictions committed by another writer reload the data by themselves") {

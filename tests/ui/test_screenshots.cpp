@@ -2,9 +2,7 @@
 // `xvfb-run -a -s "-screen 0 1600x1000x24"` (Mesa's llvmpipe, deterministic), checked for
 // content: size, not blank, the known ramp's line where the chart's axes put it, a golden image
 // of that chart.
-#include "fixture.hpp"
-#include "model/catalog.hpp"
-#include "model/loader.hpp"
+#include "screenshot_support.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -22,48 +20,7 @@
 namespace fs = std::filesystem;
 using tracker_test::run_process;
 
-namespace {
-
-struct image {
-  int w = 0, h = 0;
-  std::vector<unsigned char> rgb;  // 3 bytes per pixel, top row first
-  const unsigned char* at(int x, int y) const {
-    return &rgb[(std::size_t(y) * std::size_t(w) + std::size_t(x)) * 3];
-  }
-};
-
-image load_png(const std::string& path) {
-  image img;
-  int n = 0;
-  unsigned char* data = stbi_load(path.c_str(), &img.w, &img.h, &n, 3);
-  REQUIRE(data != nullptr);
-  img.rgb.assign(data, data + std::size_t(img.w) * std::size_t(img.h) * 3);
-  stbi_image_free(data);
-  return img;
-}
-
-int distance(const unsigned char* p, std::uint32_t rgba) {
-  int r = int(rgba & 0xFF), g = int((rgba >> 8) & 0xFF), b = int((rgba >> 16) & 0xFF);
-  return std::abs(p[0] - r) + std::abs(p[1] - g) + std::abs(p[2] - b);
-}
-
-struct fixture {
-  tracker_test::temp_dir dir;
-  std::vector<tracker_ui_test::fixture_run> runs = tracker_ui_test::make_fixture_store(dir.store());
-  std::uint32_t color_of(const std::string& id) {
-    tracker::ui::sync_feed feed(tracker::ui::store_source::open(dir.store()));
-    feed.pump();
-    return feed.latest()->cat->find(id)->color;
-  }
-};
-
-tracker_test::process_result ui(const std::vector<std::string>& args) {
-  std::vector<std::string> full = {"-a", "-s", "-screen 0 1600x1000x24", TRACKER_UI_PATH};
-  full.insert(full.end(), args.begin(), args.end());
-  return run_process(XVFB_RUN_PATH, full);
-}
-
-}  // namespace
+using namespace tracker_ui_test;
 
 TEST_CASE("screenshot: the runs view has the requested size and is not blank") {
   fixture fx;
@@ -249,31 +206,6 @@ TEST_CASE("screenshot: hovering a chart draws the crosshair and the values toolt
 }
 
 // ---- part 2 views ------------------------------------------------------------------------------
-
-namespace {
-
-// The mean colour of the middle of each cell of a heatmap from the layout file.
-std::vector<std::array<int, 3>> cell_colours(const image& img, const nlohmann::json& h) {
-  const std::size_t k = h["k"];
-  const double x0 = h["cells"][0], y0 = h["cells"][1], x1 = h["cells"][2], y1 = h["cells"][3];
-  const double cell = (x1 - x0) / double(k);
-  std::vector<std::array<int, 3>> out;
-  for (std::size_t i = 0; i < k; ++i)
-    for (std::size_t j = 0; j < k; ++j) {
-      // A corner of the cell (its text is centred): 3 px in from the top-left.
-      const unsigned char* p =
-          img.at(int(x0 + cell * double(j) + 3), int(y0 + cell * double(i) + 3));
-      out.push_back({p[0], p[1], p[2]});
-    }
-  return out;
-}
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
-
-}  // namespace
 
 TEST_CASE("screenshot: the confusion view draws a 10x10 heatmap whose diagonal is brightest") {
   fixture fx;
@@ -525,70 +457,4 @@ TEST_CASE("screenshot: the parameters view draws one axis per varying key and on
   auto j = read_json(layout);
   CHECK(j["parallel"]["axes"] == 4);  // lr, model, val/accuracy, val/loss
   CHECK(j["parallel"]["lines"] == 5);
-}
-
-TEST_CASE("screenshot: the production view marks brightness drifted and overlays both windows") {
-  fixture fx;
-  const std::string png = fx.dir.path() + "/prod.png", layout = fx.dir.path() + "/prod.json";
-  auto r = ui({"--store", fx.dir.store(), "--screenshot", png, "--layout", layout, "--view",
-               "production", "--runs", "cnn-lr1e-3", "--key", "brightness"});
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  image img = load_png(png);
-  auto j = read_json(layout);
-  auto pd = j["production"];
-  CHECK(pd["feature"] == "brightness");
-  // The colours production_view.cpp draws with: reference blue, production orange, the
-  // drifted marker red, the not-drifted one green.
-  const std::uint32_t reference = 0xFFF0AA56, production = 0xFF3296FF;
-  const std::uint32_t drifted = 0xFF4B4BEB, fine = 0xFF6EBE5A;
-  auto count = [&](const nlohmann::json& box, std::uint32_t colour) {
-    int n = 0;
-    for (int y = int(double(box[1])); y < std::min(img.h, int(double(box[3]))); ++y)
-      for (int x = int(double(box[0])); x < std::min(img.w, int(double(box[2]))); ++x)
-        n += distance(img.at(x, y), colour) < 30;
-    return n;
-  };
-  // The brightness row carries the red marker; a feature that did not drift the green one.
-  bool seen_brightness = false, seen_fine = false;
-  for (const auto& row : pd["rows"]) {
-    INFO(row["name"].get<std::string>());
-    if (row["name"] == "brightness") {
-      seen_brightness = true;
-      CHECK(row["drifted"] == true);
-      CHECK(count(row["box"], drifted) > 10);
-      CHECK(count(row["box"], fine) == 0);
-    } else if (row["drifted"] == false) {
-      seen_fine = true;
-      CHECK(count(row["box"], fine) > 10);
-    }
-  }
-  CHECK(seen_brightness);
-  CHECK(seen_fine);  // entropy does not drift in the fixture
-  // The overlaid histogram holds both windows' outlines; the reference (dark backgrounds)
-  // left of the production (light) one.
-  auto box = pd["overlay"];
-  REQUIRE(box.size() == 4);
-  CHECK(count(box, reference) > 100);
-  CHECK(count(box, production) > 100);
-  auto mean_x = [&](std::uint32_t colour) {
-    double sx = 0;
-    int n = 0;
-    for (int y = int(double(box[1])); y < int(double(box[3])); ++y)
-      for (int x = int(double(box[0])); x < int(double(box[2])); ++x)
-        if (distance(img.at(x, y), colour) < 30) sx += x, ++n;
-    return n ? sx / n : 0.0;
-  };
-  CHECK(mean_x(reference) + 100 < mean_x(production));
-  // Three 10x10 heatmaps (production, validation, difference), every cell painted.
-  REQUIRE(j["heatmaps"].size() == 3);
-  for (const auto& h : j["heatmaps"]) {
-    CHECK(h["k"] == 10);
-    CHECK(cell_colours(img, h).size() == 100);
-  }
-  // The timeline chart and the flagged samples' thumbnails, decoded.
-  CHECK(j["charts"].size() == 1);
-  CHECK(pd["flagged"].get<int>() > 0);
-  REQUIRE_FALSE(j["images"].empty());
-  for (const auto& im : j["images"]) CHECK(im["pixels"] == true);
 }

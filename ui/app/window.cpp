@@ -73,7 +73,9 @@ bool write_layout(const std::string& path, const viewer& view, int w, int h) {
   j["production"] = {{"rows", nlohmann::json::array()},
                      {"feature", pd.feature},
                      {"overlay", pd.overlay},
-                     {"flagged", pd.flagged}};
+                     {"flagged", pd.flagged},
+                     {"window", pd.window},
+                     {"current_rows", pd.current_rows}};
   for (const auto& r : pd.rows)
     j["production"]["rows"].push_back(
         {{"name", r.name}, {"drifted", r.drifted}, {"box", {r.x0, r.y0, r.x1, r.y1}}});

@@ -3,6 +3,10 @@
 
 #include "model/store_source.hpp"
 
+#include <tracker/production.hpp>
+
+#include <charconv>
+
 #include <stdexcept>
 
 namespace tracker::ui {
@@ -37,7 +41,7 @@ std::string usage() {
          "                  [--smoothing W] [--group all|KEY] [--width W --height H]\n"
          "                  [--key K] [--step S] [--normalize none|true|pred]\n"
          "                  [--diff [--step-b S]] [--histogram-mode offset|heatmap]\n"
-         "                  [--samples-mode list|grid]\n"
+         "                  [--samples-mode list|grid] [--since T] [--until T] [--last N]\n"
          "--store DIR   the store (default: $TRACKER_DIR, else ./tracker-store)\n"
          "--runs        run ids, unique names or 'latest' (default: latest)\n"
          "--keys        only these charts; one key fills the view\n"
@@ -53,6 +57,9 @@ std::string usage() {
          "--histogram-mode  histograms: offset (ridges over steps, default) or heatmap\n"
          "              (value bins x steps)\n"
          "--samples-mode    samples: list (every column, default) or grid (thumbnails)\n"
+         "--since T, --until T  production: only records from / up to time T (ISO-8601,\n"
+         "              e.g. 2026-11-22T10:00:00Z, or unix seconds; inclusive)\n"
+         "--last N      production: only the newest N records (of the --since/--until range)\n"
          "--layout F    with --screenshot: also write the charts' plot rectangles and axis\n"
          "              ranges as JSON (for tests)\n";
 }
@@ -82,6 +89,12 @@ double to_double(const std::string& flag, const std::string& v) {
   } catch (...) {
   }
   throw std::invalid_argument(flag + " expects a number, got '" + v + "'");
+}
+
+double to_time(const std::string& flag, const std::string& v) {
+  if (auto t = tracker::production::parse_time(v)) return *t;
+  throw std::invalid_argument(flag + " expects ISO-8601 (2026-11-22T10:00:00Z) or unix seconds, got '" +
+                              v + "'");
 }
 
 }  // namespace
@@ -157,6 +170,15 @@ app_options parse_options(const std::vector<std::string>& args) {
       if (v != "list" && v != "grid")
         throw std::invalid_argument("unknown --samples-mode '" + v + "' (expected list|grid)");
       o.samples_grid = v == "grid";
+    } else if (a == "--since" || a == "--until") {
+      (a == "--since" ? o.since : o.until) = to_time(a, value());
+    } else if (a == "--last") {
+      const std::string v = value();
+      std::size_t n = 0;
+      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (v.empty() || ec != std::errc{} || end != v.data() + v.size() || n == 0)
+        throw std::invalid_argument("--last expects a number of records >= 1, got '" + v + "'");
+      o.last = n;
     } else if (a == "--width" || a == "--height") {
       double d = to_double(a, value());
       if (d < 320 || d > 8192 || d != static_cast<int>(d))
@@ -166,6 +188,8 @@ app_options parse_options(const std::vector<std::string>& args) {
       throw std::invalid_argument("unknown argument '" + a + "'");
     }
   }
+  if (o.since && o.until && *o.since > *o.until)
+    throw std::invalid_argument("--since is after --until");
   if (o.step_b && !o.diff) throw std::invalid_argument("--step-b needs --diff");
   if (!o.screenshot.empty() && !have_view)
     throw std::invalid_argument("--screenshot needs --view " + view_names());

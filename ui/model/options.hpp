@@ -64,6 +64,9 @@ struct app_options {
   bool diff = false;                   // --diff: B - A (first two --runs, or --step/--step-b)
   bool histogram_heatmap = false;      // --histogram-mode heatmap (else offset ridges)
   bool samples_grid = false;           // --samples-mode grid (else list)
+  // production: which records are compared with the reference (default: all)
+  std::optional<double> since, until;  // --since / --until T: unix seconds, inclusive
+  std::size_t last = 0;                // --last N: only the newest N (0: no limit)
   int width = 1600;                    // --width / --height
   int height = 1000;
   bool help = false;

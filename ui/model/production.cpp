@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <map>
 
 namespace tracker::ui {
@@ -46,18 +47,45 @@ drift_row row_of(const json& f) {
 
 }  // namespace
 
-std::string label(const production_window& w) {
-  char buf[48];
-  if (w.last)
-    std::snprintf(buf, sizeof buf, "last %zu%s records", w.last >= 1000 ? w.last / 1000 : w.last,
-                  w.last >= 1000 ? ",000" : "");
-  else if (w.hours >= 48)
-    std::snprintf(buf, sizeof buf, "last %g days", w.hours / 24);
-  else if (w.hours > 0)
-    std::snprintf(buf, sizeof buf, "last %g h", w.hours);
-  else
-    return "all records";
+namespace {
+// "2026-11-20 07:00", with ":SS" when the time is not on a minute.
+std::string utc_minute(double t) {
+  const auto s = static_cast<std::time_t>(std::floor(t));
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, tm.tm_sec || t != std::floor(t) ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
   return buf;
+}
+// 1500 -> "1,500"
+std::string thousands(std::size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+}  // namespace
+
+std::string label(const production_window& w) {
+  std::vector<std::string> parts;
+  if (w.since && w.until)
+    parts.push_back(utc_minute(*w.since) + " .. " + utc_minute(*w.until) + " UTC");
+  else if (w.since)
+    parts.push_back("since " + utc_minute(*w.since) + " UTC");
+  else if (w.until)
+    parts.push_back("until " + utc_minute(*w.until) + " UTC");
+  char buf[48];
+  if (w.hours >= 48)
+    std::snprintf(buf, sizeof buf, "last %g days", w.hours / 24), parts.emplace_back(buf);
+  else if (w.hours > 0)
+    std::snprintf(buf, sizeof buf, "last %g h", w.hours), parts.emplace_back(buf);
+  if (w.last) parts.push_back("last " + thousands(w.last) + (w.last == 1 ? " record" : " records"));
+  if (parts.empty()) return "all records";
+  std::string out = parts[0];
+  for (std::size_t i = 1; i < parts.size(); ++i) out += ", " + parts[i];
+  return out;
 }
 
 const std::vector<production_window>& window_choices() {

@@ -29,15 +29,19 @@ namespace tracker::ui {
 // ---- the window
 // ----------------------------------------------------------------------------------
 
-// Which production records are compared with the reference: all (both 0), the newest `last`,
-// or those of the last `hours` before the newest record (the data's own clock, so a store
-// whose traffic stopped last week still shows its last day).
+// Which production records are compared with the reference: all (the default), a time range
+// (since / until, unix seconds, inclusive: tracker-ui --since / --until), the newest `last`
+// (of that range), or those of the last `hours` before the newest record (the data's own
+// clock, so a store whose traffic stopped last week still shows its last day).
 struct production_window {
   std::size_t last = 0;
   double hours = 0;
+  std::optional<double> since, until;
   bool operator==(const production_window&) const = default;
 };
-std::string label(const production_window& w);  // "all records", "last 24 h", "last 1,000"
+// "all records", "last 24 h", "last 1,500 records",
+// "2026-11-20 00:00 .. 2026-11-20 07:00 UTC, last 50 records"
+std::string label(const production_window& w);
 // The choices the view offers: all, the last 24 hours, 7 days, 1,000 and 10,000 records.
 const std::vector<production_window>& window_choices();
 

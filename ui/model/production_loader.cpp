@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <limits>
 #include <optional>
 
 namespace tracker::ui {
@@ -22,10 +23,13 @@ production_data load_production(const std::string& store_dir, const std::string&
         production::read(store, run_id, production::record_kind::reference));
     monitor::report_options o;
     if (window.last) o.window.last = window.last;
+    o.window.since = window.since;
+    o.window.until = window.until;
     auto cur = std::make_shared<production::dataset>(
         production::read(store, run_id, production::record_kind::prediction, o.window));
     if (window.hours > 0 && cur->size()) {  // the last hours before the newest record
-      o.window.since = cur->times.back() - window.hours * 3600;
+      o.window.since = std::max(window.since.value_or(-std::numeric_limits<double>::infinity()),
+                                cur->times.back() - window.hours * 3600);
       *cur = production::read(store, run_id, production::record_kind::prediction, o.window);
     }
     // Hours for a window of a few days, days beyond (a 30-day window is 30 points, not 720).

@@ -324,8 +324,13 @@ void viewer::draw_production_header(const production_data& d) {
       percent(report_number(r, "/production_metrics/label_coverage")).c_str(),
       percent(report_number(r, "/flags/rate")).c_str());
   ImGui::SameLine(0, 20);
-  ImGui::SetNextItemWidth(150);
-  if (ImGui::BeginCombo("##window", label(pd_.window).c_str())) {
+  // The window's own label (e.g. tracker-ui --since/--until/--last) in full, so a screenshot
+  // says which records it compares.
+  const std::string window_label = label(pd_.window);
+  pd_drawn_.window = window_label;
+  pd_drawn_.current_rows = d.current->size();
+  ImGui::SetNextItemWidth(std::max(150.0f, ImGui::CalcTextSize(window_label.c_str()).x + 40));
+  if (ImGui::BeginCombo("##window", window_label.c_str())) {
     for (const production_window& w : window_choices())
       if (ImGui::Selectable(label(w).c_str(), w == pd_.window)) pd_.window = w;
     ImGui::EndCombo();

@@ -35,6 +35,9 @@ viewer::viewer(data_feed& feed, const app_options& opts)
   hist_step_ = opts.step;
   sm_.key = opts.key;
   pd_.feature = opts.key;
+  pd_.window.since = opts.since;
+  pd_.window.until = opts.until;
+  pd_.window.last = opts.last;
   sm_.step = opts.step;
   sm_.grid = opts.samples_grid;
   hist_heatmap_ = opts.histogram_heatmap;

@@ -151,6 +151,8 @@ class viewer {
     std::string feature;    // the overlaid feature ...
     std::array<float, 4> overlay{};  // ... and its plot rectangle
     std::size_t flagged = 0;         // flagged samples listed
+    std::string window;              // the window's label, as the header shows it
+    std::size_t current_rows = 0;    // production records in it
   };
   const drawn_production& drawn_production_view() const { return pd_drawn_; }
 
