@@ -1,3 +1,5 @@
+#include <tracker/production.hpp>
+#include <tracker/production_logger.hpp>
 #include <tracker/query.hpp>
 #include <tracker/system_monitor.hpp>
 #include <tracker/tracker.hpp>
@@ -11,6 +13,20 @@ int main(int argc, char** argv) {
   if (!tracker::system_sampler().sample().rss_mb) return 3;  // tracker::system, linked
   run.finish();
   auto s = tracker::reader::open(argv[1]).summary(run.id(), "train/loss");
-  std::printf("downstream ok: %lld points\n", s ? static_cast<long long>(s->count) : 0LL);
-  return s && s->count == 3 ? 0 : 1;
+  // tracker::production_logger, linked, in local-store mode: one prediction for the run.
+  tracker::production_logger_options o;
+  o.store = argv[1];
+  o.model = run.id();
+  tracker::production_logger logger(o);
+  tracker::production::record r;
+  r.id = "downstream-1";
+  r.predicted = "cat";
+  r.features = {{"brightness", 0.5}};
+  logger.log_prediction(std::move(r));
+  const tracker::production_logger_stats ps = logger.close();
+  const auto d = tracker::production::read(tracker::reader::open(argv[1]), run.id(),
+                                           tracker::production::record_kind::prediction);
+  std::printf("downstream ok: %lld points, %zu prediction\n", s ? static_cast<long long>(s->count) : 0LL,
+              d.size());
+  return s && s->count == 3 && ps.sent == 1 && d.size() == 1 ? 0 : 1;
 }
