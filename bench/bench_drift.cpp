@@ -7,6 +7,7 @@
 // Results: docs/performance.md.
 //
 //   build/bin/bench_drift [--features F] [--reference N] [--current M] [--reps K]
+#include "cpu_time.hpp"
 #include "machine_info.hpp"
 
 #include <tracker/drift.hpp>
@@ -21,7 +22,6 @@
 #include <string>
 #include <vector>
 
-#include <time.h>
 
 namespace {
 
@@ -29,12 +29,6 @@ using clk = std::chrono::steady_clock;
 namespace drift = tracker::drift;
 
 double seconds_since(clk::time_point t0) { return std::chrono::duration<double>(clk::now() - t0).count(); }
-
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
 
 std::string loadavg() {
   std::ifstream in("/proc/loadavg");
@@ -98,11 +92,11 @@ int main(int argc, char** argv) {
   double best = 1e30, best_cpu = 1e30;
   drift::drift_report rep;
   for (int r = 0; r < reps; ++r) {
-    const double c0 = cpu_seconds();
+    const double c0 = tracker_bench::process_cpu_seconds();
     const auto t0 = clk::now();
     rep = drift::compute_report(in);
     best = std::min(best, seconds_since(t0));
-    best_cpu = std::min(best_cpu, cpu_seconds() - c0);
+    best_cpu = std::min(best_cpu, tracker_bench::process_cpu_seconds() - c0);
   }
   std::printf("compute_report (raw columns, default threads): %.3f s wall, %.3f s CPU (best of %d)  -> %s\n", best, best_cpu, reps,
               best <= 1.0 ? "within the 1 s target" : "OVER the 1 s target");
@@ -116,11 +110,11 @@ int main(int argc, char** argv) {
     o1.threads = 1;
     double b = 1e30, b_cpu = 1e30;
     for (int r = 0; r < reps; ++r) {
-      const double c0 = cpu_seconds();
+      const double c0 = tracker_bench::process_cpu_seconds();
       const auto t0 = clk::now();
       auto rr = drift::compute_report(in, o1);
       b = std::min(b, seconds_since(t0));
-      b_cpu = std::min(b_cpu, cpu_seconds() - c0);
+      b_cpu = std::min(b_cpu, tracker_bench::process_cpu_seconds() - c0);
     }
     std::printf("compute_report, threads = 1:    %.3f s wall, %.3f s CPU (best of %d)\n", b, b_cpu, reps);
   }

@@ -2,6 +2,7 @@
 // JSON Lines, CSV and gradio flag logs (quoted multi-line fields, image paths) into a real store,
 // bad lines named by line and column with nothing stored, --skip-bad, idempotent re-imports.
 #include "cli.hpp"
+#include "../cli/cli_runner.hpp"
 #include "csv.hpp"
 #include "test_support.hpp"
 
@@ -28,19 +29,8 @@ namespace prod = tracker::production;
 using tracker::cli::csv_error;
 using tracker::cli::parse_csv;
 
-struct cli_result {
-  int code = -1;
-  std::string out, err;
-};
-
-cli_result cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "tracker");
-  std::vector<char*> argv;
-  for (std::string& s : args) argv.push_back(s.data());
-  std::ostringstream out, err;
-  const int code = tracker::cli::run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
+using tracker_test::cli_result;
+cli_result cli(std::vector<std::string> args) { return tracker_test::run_cli_in_process(std::move(args)); }
 
 std::size_t lines_of(const std::string& s) {
   return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));

@@ -31,7 +31,7 @@ inline void check_sorted_input(std::span<const double> a, const char* what) {
 
 // Buffers sorted_finite needs besides its result, kept by a caller that sorts many columns
 // (compute_report's workers): reusing them saves the page faults and the kernel's zero-filling
-// of ~16 bytes per value, about a tenth of a sort. Freed with the scratch.
+// of ~24 bytes per value, about a tenth of a sort. Freed with the scratch.
 struct sort_scratch {
   std::vector<std::uint64_t, big_allocator<std::uint64_t>> keys, tmp;
   value_vector result;  // a finished result's buffer, given back for the next sort

@@ -36,7 +36,7 @@ namespace tracker::ui {
 struct production_window {
   std::size_t last = 0;
   double hours = 0;
-  std::optional<double> since, until;
+  std::optional<double> since = std::nullopt, until = std::nullopt;
   bool operator==(const production_window&) const = default;
 };
 // "all records", "last 24 h", "last 1,500 records",
