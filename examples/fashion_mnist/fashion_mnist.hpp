@@ -46,7 +46,7 @@ struct epoch_timing {
 struct train_result {
   std::string run_id;     // empty when track == false
   std::string store_dir;
-  std::string model_path;  // absolute; empty when not saved
+  std::string model_path;  // the model's media key in the store ("media/<run id>/model.pt"); empty when not saved
   double val_accuracy = 0;
   double val_loss = 0;
   double train_loss_last_epoch = 0;
@@ -66,7 +66,7 @@ struct train_result {
 void tune_allocator() noexcept;
 
 // Trains, evaluates every epoch, logs everything to a run (unless track is false), saves the
-// model to <store>/media/<run id>/model.pt and finishes the run. Throws std::exception on bad
+// model into the store's media as media/<run id>/model.pt and finishes the run. Throws std::exception on bad
 // data or a failed setup (the run, if any, is marked failed).
 train_result train(const train_config& config);
 

@@ -97,9 +97,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "fashion_mnist: %s\n", e.what());
     return 1;
   }
-  std::printf("run %s: val/accuracy %.4f, val/loss %.4f after %lld steps in %.1f s\nmodel: %s\n\n",
+  std::printf("run %s: val/accuracy %.4f, val/loss %.4f after %lld steps in %.1f s\nmodel: %s in store %s\n\n",
               r.run_id.c_str(), r.val_accuracy, r.val_loss, static_cast<long long>(r.steps), r.total_seconds,
-              r.model_path.c_str());
+              r.model_path.c_str(), r.store_dir.c_str());
   std::fflush(stdout);
 
   // `tracker summary <id> --store <dir> --format markdown`, through the CLI's own code.

@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <sstream>
 #include <string>
 #include <system_error>
 
@@ -317,17 +318,20 @@ train_result train(const train_config& cfg) {
 
   // ---- the model, next to the run -----------------------------------------------------------
   if (cfg.track && cfg.save_model) {
-    const std::string relative = "media/" + run.id() + "/model.pt";
-    const fs::path path = fs::path(run.store_dir()) / relative;
-    fs::create_directories(path.parent_path());
-    ::torch::save(model, path.string());
-    result.model_path = path.string();
+    // Serialized in memory and handed to the store's media (log_media): the store decides where
+    // the bytes live, and gc removes them with the run.
+    std::ostringstream serialized;
+    ::torch::save(model, serialized);
+    const std::string text = serialized.str();
+    const std::string key = run.log_media("model.pt", std::vector<std::uint8_t>(text.begin(), text.end()));
+    if (key.empty()) throw std::runtime_error("could not store the model (see the error above)");
+    result.model_path = key;
     // tracker: an object that says where the model is and how to feed it.
     run.log_object("model", "artifact",
                    {{"version", 1},
-                    {"path", relative},
+                    {"path", key},
                     {"format", "torch::save of fashion_mnist::net (examples/fashion_mnist/model.hpp)"},
-                    {"bytes", static_cast<std::int64_t>(fs::file_size(path))},
+                    {"bytes", static_cast<std::int64_t>(text.size())},
                     {"input_shape", {1, 28, 28}},
                     {"normalize", {{"mean", pixel_mean}, {"std", pixel_std}}},
                     {"labels", class_names()}},

@@ -3,14 +3,17 @@
 
 #include <model.hpp>  // examples/fashion_mnist: the network and its input normalization
 
+#include <sstream>
+
 namespace serve_fashion {
 
 struct classifier::impl {
   fashion_mnist::net net;
 };
 
-classifier::classifier(const std::string& model_path) : impl_(std::make_unique<impl>()) {
-  ::torch::load(impl_->net, model_path);
+classifier::classifier(const std::vector<std::uint8_t>& model_bytes) : impl_(std::make_unique<impl>()) {
+  std::istringstream in(std::string(model_bytes.begin(), model_bytes.end()));
+  ::torch::load(impl_->net, in);
   impl_->net->eval();
 }
 

@@ -16,8 +16,9 @@ using image = std::array<std::uint8_t, 28 * 28>;
 
 class classifier {
  public:
-  // Loads the weights torch::save wrote (examples/fashion_mnist). Throws std::exception.
-  explicit classifier(const std::string& model_path);
+  // Loads the weights torch::save wrote (examples/fashion_mnist), from the bytes of the file
+  // the store keeps (reader::media). Throws std::exception.
+  explicit classifier(const std::vector<std::uint8_t>& model_bytes);
   ~classifier();
   // Class probabilities (softmax) per image, normalized as in training.
   std::vector<std::vector<double>> predict(const std::vector<image>& images) const;

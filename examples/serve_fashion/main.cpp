@@ -139,13 +139,12 @@ class server_process {
   std::string url_;
 };
 
-// The model file the training example saved with the run.
-std::string model_path(const tracker::reader& rd, const std::string& run_id) {
+// The store's media key of the model the training example saved with the run.
+std::string model_key(const tracker::reader& rd, const std::string& run_id) {
   auto obj = rd.object(run_id, "model");
   if (!obj)
     throw std::runtime_error("run " + run_id + " has no saved model (object \"model\"); train it with the fashion_mnist example first");
-  const auto body = nlohmann::json::parse(obj->body_json);
-  return (fs::path(rd.store_dir()) / body.at("path").get<std::string>()).string();
+  return nlohmann::json::parse(obj->body_json).at("path").get<std::string>();
 }
 
 // Records the reference set from the test set when training did not (older runs).
@@ -245,14 +244,18 @@ void print_phase(const std::string& title, const nlohmann::json& report) {
 int run(const config& cfg, const std::string& argv0) {
   const std::string store = cfg.store.empty() ? tracker::default_store_dir() : cfg.store;
   prod::model_info model;
-  std::string path;
+  std::string key;
+  std::vector<std::uint8_t> model_bytes;
   {
     const tracker::reader rd = tracker::reader::open(store);
     model = prod::read_model(rd, cfg.model);
-    path = model_path(rd, model.run_id);
+    key = model_key(rd, model.run_id);
+    auto bytes = rd.media(key);
+    if (!bytes) throw std::runtime_error("the store has no file " + key + " (removed by hand?); train the model again");
+    model_bytes = std::move(*bytes);
   }
-  std::cout << "model: run " << model.run_id << " (" << model.run_name << "), " << path << "\n";
-  const classifier net(path);
+  std::cout << "model: run " << model.run_id << " (" << model.run_name << "), " << key << "\n";
+  const classifier net(model_bytes);
   const labelled_images test = load_test_set(cfg.data);
   const std::vector<std::string> classes = model.classes.size() == 10 ? model.classes
                                            : std::vector<std::string>{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",

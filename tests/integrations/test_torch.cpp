@@ -600,8 +600,9 @@ TEST_CASE("the Fashion-MNIST example trains, logs, saves the model and prints th
   auto model = rd.object(info.id, "model");
   REQUIRE(model.has_value());
   const auto body = nlohmann::json::parse(model->body_json);
-  const fs::path model_path = fs::path(dir.store()) / body.at("path").get<std::string>();
   CHECK(body.at("path") == "media/" + info.id + "/model.pt");
-  REQUIRE(fs::exists(model_path));
-  CHECK(fs::file_size(model_path) > 100'000);  // ~207k float parameters
+  const auto saved = rd.media(body.at("path").get<std::string>());
+  REQUIRE(saved.has_value());
+  CHECK(saved->size() > 100'000);  // ~207k float parameters
+  CHECK(static_cast<std::int64_t>(saved->size()) == body.at("bytes").get<std::int64_t>());
 }
