@@ -9,8 +9,9 @@
 //      committed transaction per batch). ns per record. Beside them, on the same bodies, the
 //      DOM path (JSON text -> nlohmann DOM, envelope + record_from_json), which the server
 //      used before and now takes only for bodies the text parser refuses (errors).
-//   2. the limit: the same rows (JSON columns already serialized) inserted straight into the
-//      store's production_records table with one prepared statement, one transaction per 1,000
+//   2. the limit: the same rows (JSON columns already serialized) inserted straight into a
+//      production_records table in schema 4's layout (one row per record; since schema 5 the
+//      store keeps records in blocks) with one prepared statement, one transaction per 1,000
 //      rows, on a connection with the store's pragmas (WAL, synchronous=NORMAL).
 //   3. the router without a socket: single-record requests into router::handle() — a whole
 //      request (parse, validate, one commit) minus HTTP and the kernel. CPU us per request
@@ -141,6 +142,14 @@ double raw_sqlite_ns_per_record(const std::string& store, const std::vector<std:
   check(sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000", nullptr, nullptr,
                      nullptr),
         db, "pragmas");
+  check(sqlite3_exec(db,
+                     "CREATE TABLE IF NOT EXISTS production_records (prid INTEGER PRIMARY KEY, rid INTEGER NOT NULL,"
+                     " kind INTEGER NOT NULL, id TEXT NOT NULL, time REAL NOT NULL, predicted TEXT NOT NULL,"
+                     " confidence REAL, probabilities TEXT, latency_ms REAL, label TEXT NOT NULL DEFAULT '',"
+                     " features TEXT NOT NULL, tags TEXT, image TEXT NOT NULL DEFAULT '', UNIQUE (rid, kind, id));"
+                     "CREATE INDEX IF NOT EXISTS production_by_time ON production_records(rid, kind, time);",
+                     nullptr, nullptr, nullptr),
+        db, "schema 4 layout");
   sqlite3_int64 rid = 0;
   {
     sqlite3_stmt* q = nullptr;

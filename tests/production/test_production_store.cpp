@@ -306,7 +306,8 @@ TEST_CASE("images are stored under the run's media and removed with it by gc", "
   tracker::delete_run(dir.store(), run_id);
   CHECK(tracker::gc(dir.store()) == 1);
   CHECK_FALSE(std::filesystem::exists(file));
-  CHECK(count_rows(dir.store(), "production_records") == 0);
+  CHECK(count_rows(dir.store(), "production_blocks") == 0);
+  CHECK(count_rows(dir.store(), "production_ids") == 0);
   CHECK(count_rows(dir.store(), "production_models") == 0);
 }
 
@@ -329,7 +330,8 @@ TEST_CASE("a store written by schema 2 migrates to the production tables in plac
   temp_dir dir;
   const std::string run_id = make_model(dir, false);
   tracker_test::exec_sql(tracker_test::store_db(dir.store()),
-                         "DROP TABLE production_records; DROP TABLE production_feedback; DROP TABLE production_models;"
+                         "DROP TABLE production_blocks; DROP TABLE production_ids; DROP TABLE production_feedback;"
+                         " DROP TABLE production_models;"
                          " PRAGMA user_version = 2");
   CHECK_THROWS(tracker::reader::open(dir.store()));  // a reader asks for a writer to migrate
   auto s = prod::store::open(dir.store());           // migrates under the write lock

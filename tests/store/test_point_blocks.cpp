@@ -201,7 +201,7 @@ TEST_CASE("a store written by schema 3 migrates to point blocks in place and rea
                        }));
   CHECK(user_version(tracker_test::store_db(dir.store())) == 3);
   auto c = tracker::init(quiet(dir));  // migrates under the write lock, in one transaction
-  CHECK(user_version(tracker_test::store_db(dir.store())) == 4);
+  CHECK(user_version(tracker_test::store_db(dir.store())) == tracker::store::schema_version);
 
   auto order_after = tracker_test::all_points_in_order(dir.store());
   REQUIRE(order_after.size() == order_before.size());

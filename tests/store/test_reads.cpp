@@ -235,8 +235,8 @@ TEST_CASE("a store written by schema 1 migrates in place: bucket times back-fill
   tracker_test::downgrade_points_layout(dir.store());
   tracker_test::exec_sql(tracker_test::store_db(dir.store()),
            "ALTER TABLE buckets DROP COLUMN first_time; ALTER TABLE buckets DROP COLUMN last_time;"
-           " DROP INDEX runs_by_created; DROP TABLE production_records; DROP TABLE production_feedback;"
-           " DROP TABLE production_models; PRAGMA user_version = 1");
+           " DROP INDEX runs_by_created; DROP TABLE production_blocks; DROP TABLE production_ids;"
+           " DROP TABLE production_feedback; DROP TABLE production_models; PRAGMA user_version = 1");
   // A reader never migrates: it asks for a writer, and changes nothing.
   CHECK_THROWS_MATCHES(tracker::reader::open(dir.store()), tracker::error,
                        Catch::Predicate<tracker::error>([](const tracker::error& e) {

@@ -4,6 +4,7 @@
 #include <tracker/query.hpp>
 #include <tracker/tracker.hpp>
 
+#include "store/backend.hpp"
 #include "test_support.hpp"
 
 #include <sqlite3.h>
@@ -36,7 +37,7 @@ TEST_CASE("a new store is one directory with tracker.db in WAL mode and media/",
   namespace fs = std::filesystem;
   CHECK(fs::exists(dir.store() + "/tracker.db"));
   CHECK(fs::is_directory(dir.store() + "/media"));
-  CHECK(user_version(dir.store() + "/tracker.db") == 4);
+  CHECK(user_version(dir.store() + "/tracker.db") == tracker::store::schema_version);
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open((dir.store() + "/tracker.db").c_str(), &db) == SQLITE_OK);
   sqlite3_stmt* st = nullptr;
@@ -68,7 +69,7 @@ TEST_CASE("a store written by a newer tracker is refused with advice, and left u
                        }));
   // Nothing was changed: putting the version back makes the old run readable again.
   CHECK(user_version(dir.store() + "/tracker.db") == 99);
-  exec_sql(dir.store() + "/tracker.db", "PRAGMA user_version = 4");
+  exec_sql(dir.store() + "/tracker.db", "PRAGMA user_version = " + std::to_string(tracker::store::schema_version));
   CHECK(tracker::reader::open(dir.store()).run(id).id == id);
 }
 

@@ -1,11 +1,6 @@
 // ingest.cpp — see ingest.hpp.
 #include "ingest.hpp"
 
-// The store's schema version for GET /v1/health. production::store does not expose it, and
-// store::open migrates every store it opens to exactly this version (or refuses a newer one),
-// so the compiled-in constant is the open store's version.
-#include "store/backend.hpp"
-
 #include "production_parse.hpp"
 #include "production_write.hpp"
 
@@ -123,9 +118,9 @@ std::string post_feedback(production::store& store, model_cache& models, std::st
   return result_body(store.write_feedback(feedback_from_json(*e.records, m), m));
 }
 
-std::string get_health() {
+std::string get_health(const production::store& store) {
   return json{{"status", "ok"}, {"api_version", api_schema_version},
-              {"store_schema_version", tracker::store::schema_version}}
+              {"store_schema_version", store.schema_version()}}
       .dump();
 }
 

@@ -91,6 +91,6 @@ std::string result_body(const production::write_result& r);
 std::string post_records(production::store& store, model_cache& models, std::string_view body,
                          production::record_kind kind);
 std::string post_feedback(production::store& store, model_cache& models, std::string_view body);
-std::string get_health();
+std::string get_health(const production::store& store);
 
 }  // namespace tracker::server

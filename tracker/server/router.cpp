@@ -46,8 +46,8 @@ response reference(const services& s, const request& r, const std::vector<std::s
 response feedback(const services& s, const request& r, const std::vector<std::string_view>&) {
   return ok(post_feedback(s.store, s.models, r.body));
 }
-response health(const services&, const request&, const std::vector<std::string_view>&) {
-  return ok(get_health());
+response health(const services& s, const request&, const std::vector<std::string_view>&) {
+  return ok(get_health(s.store));
 }
 response drift(const services& s, const request& r, const std::vector<std::string_view>& captures) {
   return ok(get_drift(s.store, captures[0], r.query));

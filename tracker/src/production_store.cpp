@@ -16,12 +16,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <limits>
-#include <map>
 #include <mutex>
 
 namespace tracker::production {
@@ -29,26 +27,6 @@ namespace tracker::production {
 using nlohmann::json;
 
 namespace {
-
-// ---- encoding records as rows --------------------------------------------------------------------
-
-std::string features_json(const record& r) {
-  json j = json::object();
-  for (const auto& [name, value] : r.features) {
-    if (const double* d = std::get_if<double>(&value))
-      j[name] = std::isnan(*d) ? json(nullptr) : json(*d);
-    else
-      j[name] = std::get<std::string>(value);
-  }
-  return j.dump();
-}
-
-std::string tags_json(const record& r) {
-  if (r.tags.empty()) return {};
-  json j = json::object();
-  for (const auto& [k, v] : r.tags) j[k] = v;
-  return j.dump();
-}
 
 // A file name for a record id: safe characters kept, others hex-escaped; a long id is cut and
 // made unique with a hash (file names are limited to 255 bytes).
@@ -196,6 +174,9 @@ store store::open(const std::string& location, std::chrono::milliseconds lock_ti
 
 const std::string& store::location() const { return impl_->location; }
 
+// A write-open refuses a newer store and migrates an older one, so it is this build's version.
+int store::schema_version() const { return tracker::store::schema_version; }
+
 model_info store::model(const std::string& ref) {
   std::lock_guard db(impl_->db_mutex);
   return to_model_info(*impl_->backend, detail::resolve_run(*impl_->backend, ref, impl_->location));
@@ -255,11 +236,11 @@ write_result store::impl::write(const model_info& model, record_kind kind, std::
     row.time = r.time;
     row.predicted = std::move(r.predicted);
     row.confidence = r.confidence;
-    if (!r.probabilities.empty()) row.probabilities_json = json(r.probabilities).dump();
+    row.probabilities = std::move(r.probabilities);
     row.latency_ms = r.latency_ms;
     row.label = std::move(r.label);
-    row.features_json = features_json(r);
-    row.tags_json = tags_json(r);
+    row.features = std::move(r.features);
+    row.tags = std::move(r.tags);
     if (!r.image_png.empty()) {
       // Under the run's media so gc removes it with the run. Written before the commit: a
       // failed commit leaves an unreferenced file, never a row pointing at nothing. The sink is
@@ -295,16 +276,6 @@ write_result store::write_feedback(std::vector<feedback> items, const model_info
 
 // ---- reading -------------------------------------------------------------------------------------
 
-namespace {
-
-std::string number_text(double v) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return ec == std::errc() ? std::string(buf, end) : std::string();
-}
-
-}  // namespace
-
 model_info read_model(const reader& from, const std::string& run_ref) {
   tracker::store::backend& b = detail::reader_access::backend(from);
   return to_model_info(b, detail::resolve_run(b, run_ref, from.store_dir()));
@@ -318,74 +289,7 @@ dataset read(const reader& from, const std::string& run_ref, record_kind kind, c
   d.kind = kind;
   const double since = w.since.value_or(-std::numeric_limits<double>::infinity());
   const double until = w.until.value_or(std::numeric_limits<double>::infinity());
-  auto rows = b.production().read_records(run.rid, static_cast<int>(kind), since, until, w.last);
-
-  const std::size_t n = rows.size();
-  d.ids.reserve(n);
-  d.times.reserve(n);
-  d.predicted.reserve(n);
-  d.confidence.reserve(n);
-  d.latency_ms.reserve(n);
-  d.label.reserve(n);
-  d.flag.reserve(n);
-  d.reason.reserve(n);
-  d.image.reserve(n);
-
-  // Features: parsed row by row into per-name columns holding both forms; a column is
-  // categorical as soon as one present value is a string.
-  struct building {
-    std::vector<double> numbers;
-    std::vector<std::string> texts;
-    bool numeric = true;
-  };
-  std::map<std::string, building> columns;
-  for (std::size_t i = 0; i < n; ++i) {
-    auto& j = rows[i];
-    d.ids.push_back(std::move(j.row.id));
-    d.times.push_back(j.row.time);
-    d.predicted.push_back(std::move(j.row.predicted));
-    d.confidence.push_back(j.row.confidence.value_or(std::nan("")));
-    d.latency_ms.push_back(j.row.latency_ms.value_or(std::nan("")));
-    d.label.push_back(!j.feedback_label.empty() ? std::move(j.feedback_label) : std::move(j.row.label));
-    d.flag.push_back(std::move(j.flag));
-    d.reason.push_back(std::move(j.reason));
-    d.image.push_back(std::move(j.row.image));
-    json f = json::parse(j.row.features_json, nullptr, false);
-    if (!f.is_object()) continue;
-    for (const auto& [name, value] : f.items()) {
-      building& c = columns[name];
-      if (c.numbers.size() < i) {  // a column first seen at row i: earlier rows are missing
-        c.numbers.resize(i, std::nan(""));
-        c.texts.resize(i);
-      }
-      if (value.is_number()) {
-        c.numbers.push_back(value.get<double>());
-        c.texts.push_back(number_text(value.get<double>()));
-      } else if (value.is_string()) {
-        c.numbers.push_back(std::nan(""));
-        c.texts.push_back(value.get<std::string>());
-        c.numeric = false;
-      } else {
-        c.numbers.push_back(std::nan(""));
-        c.texts.emplace_back();
-      }
-    }
-    for (auto& [name, c] : columns)  // a column this row did not have: missing
-      if (c.numbers.size() == i) {
-        c.numbers.push_back(std::nan(""));
-        c.texts.emplace_back();
-      }
-  }
-  for (auto& [name, c] : columns) {
-    feature_column col;
-    col.name = name;
-    col.numeric = c.numeric;
-    if (c.numeric)
-      col.numbers = std::move(c.numbers);
-    else
-      col.categories = std::move(c.texts);
-    d.features.push_back(std::move(col));
-  }
+  b.production().read_records(run.rid, static_cast<int>(kind), since, until, w.last, d);
   return d;
 }
 

@@ -154,6 +154,8 @@ class store {
   ~store();
 
   const std::string& location() const;
+  // The schema version of the open store (docs/store.md); open() migrated it to this build's.
+  int schema_version() const;
 
   // A training run by id, name (when unique) or "latest"; throws run_not_found.
   model_info model(const std::string& ref);

@@ -25,7 +25,7 @@
 namespace tracker::store {
 
 // The current schema version; migrations 1..current are applied on write-open.
-constexpr int schema_version = 4;
+constexpr int schema_version = 5;
 
 // A run row: what readers see plus what only the writer needs.
 struct run_record : run_info {

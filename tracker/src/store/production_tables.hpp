@@ -5,6 +5,8 @@
 // Thread safety and errors as backend: one thread at a time; throws tracker::error.
 #pragma once
 
+#include <tracker/production.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,8 +14,7 @@
 
 namespace tracker::store {
 
-// One prediction or reference record as stored. JSON-text columns hold what the record's
-// front end validated: features {"name": number|string|null}, probabilities [...], tags {...}.
+// One prediction or reference record as stored, as its front end validated it.
 struct production_row {
   std::int64_t rid = 0;
   int kind = 0;  // production::record_kind
@@ -21,11 +22,11 @@ struct production_row {
   double time = 0;
   std::string predicted;
   std::optional<double> confidence;
-  std::string probabilities_json;  // "" = none
+  std::vector<double> probabilities;  // empty = none
   std::optional<double> latency_ms;
   std::string label;
-  std::string features_json;
-  std::string tags_json;  // "" = none
+  std::vector<std::pair<std::string, production::feature_value>> features;  // NaN / "" = missing
+  std::vector<std::pair<std::string, std::string>> tags;
   std::string image;
 };
 
@@ -34,14 +35,6 @@ struct feedback_row {
   std::int64_t rid = 0;  // 0 = any model
   double time = 0;
   std::string label;
-  std::string flag;
-  std::string reason;
-};
-
-// A stored record with its feedback joined (predictions): the latest label and latest flag.
-struct joined_production_row {
-  production_row row;
-  std::string feedback_label;
   std::string flag;
   std::string reason;
 };
@@ -58,13 +51,21 @@ class production_tables {
   // Identical feedback (same id, model, label, flag, reason) is stored once. Returns new rows.
   virtual std::size_t insert_feedback(const std::vector<feedback_row>& rows) = 0;
   // Records of one model and kind with time in [since, until], oldest first (time, then
-  // insertion order); with last, only the newest `last` of them.
-  virtual std::vector<joined_production_row> read_records(std::int64_t rid, int kind, double since, double until,
-                                                          std::optional<std::size_t> last) = 0;
+  // insertion order); with last, only the newest `last` of them. Fills out's record columns
+  // (ids to features, as production::dataset documents them, feedback joined); leaves
+  // out.model and out.kind alone.
+  virtual void read_records(std::int64_t rid, int kind, double since, double until, std::optional<std::size_t> last,
+                            production::dataset& out) = 0;
   virtual void set_model_classes(std::int64_t rid, const std::string& classes_json) = 0;
   virtual std::optional<std::string> model_classes(std::int64_t rid) = 0;
   // gc: rows of deleted runs.
   virtual void purge(const std::vector<std::int64_t>& rids) = 0;
+
+  // Migration 5, inside its transaction: schema 4's production_records (when there) become
+  // blocks and ids, and the old table is dropped.
+  virtual void convert_v4_records() = 0;
+  // The write transaction was rolled back: state cached from it is void.
+  virtual void rolled_back() noexcept = 0;
 };
 
 }  // namespace tracker::store

@@ -116,6 +116,7 @@ void sqlite_backend::commit() {
 
 void sqlite_backend::rollback() noexcept {
   heads_.clear();  // the open blocks may be ahead of the store
+  production_->rolled_back();
   if (db_ && !sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 

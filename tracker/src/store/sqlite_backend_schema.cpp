@@ -104,6 +104,7 @@ void sqlite_backend::configure_and_migrate(const std::string& path) {
       }
       exec(m.sql);
       if (m.version == 4) convert_points_v3();
+      if (m.version == 5) production_->convert_v4_records();
       exec("PRAGMA user_version=" + std::to_string(m.version));
     }
     commit();

@@ -179,6 +179,33 @@ CREATE TABLE points_seq (
 );
 INSERT INTO points_seq(id, next) SELECT 0, ifnull(max(rowid), 0) + 1 FROM points_v3;
 )sql"},
+    // 5: production records in blocks. A row holds the records of one model and kind in
+    // insertion order, column by column (store/production_blocks.cpp; docs/store.md), instead
+    // of one row and three index entries per record; production_ids keeps the ids that make a
+    // retried record a duplicate. bid is AUTOINCREMENT: a writer's cached newest block is known
+    // by (bid, n), so a bid must never be reused. The rows of schema 4's production_records are
+    // converted by the backend right after this SQL, in the same transaction, and the table is
+    // dropped. IF NOT EXISTS: a newer store labelled older by hand (tests) already has them.
+    {5, R"sql(
+CREATE TABLE IF NOT EXISTS production_blocks (
+  bid      INTEGER PRIMARY KEY AUTOINCREMENT,
+  rid      INTEGER NOT NULL,
+  kind     INTEGER NOT NULL,
+  n        INTEGER NOT NULL,
+  min_time REAL NOT NULL,
+  max_time REAL NOT NULL,
+  data     BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS production_blocks_by_model ON production_blocks(rid, kind);
+CREATE INDEX IF NOT EXISTS production_blocks_by_time ON production_blocks(rid, kind, max_time, min_time);
+CREATE TABLE IF NOT EXISTS production_ids (
+  rid  INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  id   TEXT NOT NULL,
+  PRIMARY KEY (rid, kind, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS production_feedback_by_model ON production_feedback(rid);
+)sql"},
 };
 
 }  // namespace tracker::store::sqlite_schema

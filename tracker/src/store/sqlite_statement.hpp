@@ -59,6 +59,11 @@ class statement {
     check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
     return *this;
   }
+  // The bytes must stay unchanged until the statement is reset.
+  statement& bind_blob(int i, const std::string& v) {
+    check(sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
+    return *this;
+  }
   statement& bind_null(int i) {
     check(sqlite3_bind_null(stmt_, i));
     return *this;
@@ -89,6 +94,9 @@ class statement {
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c))) : std::string();
   }
   bool is_null(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
+  // Valid until the next step or reset.
+  const void* blob(int c) const { return sqlite3_column_blob(stmt_, c); }
+  std::size_t bytes(int c) const { return static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c)); }
 
  private:
   void check(int rc) {
