@@ -78,6 +78,8 @@ class sqlite_production final : public production_tables {
   void read_records(std::int64_t rid, int kind, double since, double until, std::optional<std::size_t> last,
                     production::dataset& out) override {
     if (last && *last == 0) return;
+    // One snapshot for every statement below: a writer may move records between blocks.
+    const snapshot read_snapshot(db_);
     // The blocks that may hold records of the window, in insertion order.
     struct candidate {
       std::int64_t bid;
@@ -94,12 +96,19 @@ class sqlite_production final : public production_tables {
     std::sort(candidates.begin(), candidates.end(), [](auto& a, auto& b) { return a.bid < b.bid; });
     std::vector<std::string> blobs(candidates.size());
     std::vector<bool> needed(candidates.size(), !last);
+    // Incremental blob I/O reads a block straight into its buffer (a SELECT would copy it twice).
+    struct blob_handle {
+      sqlite3_blob* h = nullptr;
+      ~blob_handle() { sqlite3_blob_close(h); }
+    } blob;
     auto load = [&](std::size_t k) {
-      auto& s = statements_.get("SELECT data FROM production_blocks WHERE bid = ?1");
-      s.reset().bind(1, candidates[k].bid);
-      if (!s.step()) fail_vanished();
-      blobs[k].assign(static_cast<const char*>(s.blob(0)), s.bytes(0));
-      s.reset();
+      const std::int64_t bid = candidates[k].bid;
+      const int rc = blob.h ? sqlite3_blob_reopen(blob.h, bid)
+                            : sqlite3_blob_open(db_, "main", "production_blocks", "data", bid, 0, &blob.h);
+      if (rc != SQLITE_OK) sqlite::fail(db_, "reading production block " + std::to_string(bid));
+      blobs[k].resize(static_cast<std::size_t>(sqlite3_blob_bytes(blob.h)));
+      if (sqlite3_blob_read(blob.h, blobs[k].data(), static_cast<int>(blobs[k].size()), 0) != SQLITE_OK)
+        sqlite::fail(db_, "reading production block " + std::to_string(bid));
     };
     if (last) {
       // Newest blocks first, until no unread block can hold one of the newest `last` records.
@@ -179,6 +188,21 @@ class sqlite_production final : public production_tables {
   void rolled_back() noexcept override { tails_.clear(); }
 
  private:
+  // A read transaction for the statements of one read, unless the caller holds one already
+  // (reader::begin_snapshot).
+  struct snapshot {
+    sqlite3* db;
+    bool own;
+    explicit snapshot(sqlite3* d) : db(d), own(sqlite3_get_autocommit(d) != 0) {
+      if (own && sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) sqlite::fail(db, "BEGIN failed");
+    }
+    ~snapshot() {
+      if (!own || sqlite3_get_autocommit(db)) return;
+      sqlite::reset_active_statements(db);
+      sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    }
+  };
+
   [[noreturn]] static void fail_vanished() {
     throw error(error_code::store_corrupt, "tracker store: a production block vanished while being read");
   }
