@@ -21,6 +21,7 @@
 #include <deque>
 #include <limits>
 #include <mutex>
+#include <unordered_set>
 
 namespace tracker::production {
 
@@ -99,7 +100,8 @@ struct store::impl {
   struct pending {
     std::vector<tracker::store::production_row> rows;
     std::vector<tracker::store::feedback_row> feedback;
-    std::int64_t replace_references_of = 0;  // a rid: delete its reference records first
+    std::string run_id;  // the model of `rows`; its rid is looked up inside the transaction
+    bool replace_references = false;  // delete the model's reference records first
     write_result result;
     std::exception_ptr failure;
     bool done = false;
@@ -112,6 +114,10 @@ struct store::impl {
   // validated: every record already passed validate() (detail::write_validated).
   write_result write(const model_info& model, record_kind kind, std::vector<record> records, bool replace,
                      bool validated = false);
+
+  // Run ids a write has found (a check before any image is written); the transaction looks
+  // the rid up again, as a run may be deleted meanwhile. Guarded by db_mutex.
+  std::unordered_set<std::string> known_runs;
 
   std::int64_t rid_of(const std::string& run_id) {
     auto r = backend->find_run(run_id);
@@ -147,8 +153,12 @@ struct store::impl {
       tracker::store::write_transaction tx(*backend);
       for (pending* p : batch) {
         p->result = {};
-        if (p->replace_references_of)
-          backend->production().delete_records(p->replace_references_of, static_cast<int>(record_kind::reference));
+        if (!p->run_id.empty()) {
+          const std::int64_t rid = rid_of(p->run_id);
+          for (auto& row : p->rows) row.rid = rid;
+          if (p->replace_references)
+            backend->production().delete_records(rid, static_cast<int>(record_kind::reference));
+        }
         if (!p->rows.empty()) p->result.accepted = backend->production().insert_records(p->rows);
         if (!p->feedback.empty()) p->result.accepted += backend->production().insert_feedback(p->feedback);
         p->result.duplicates = p->rows.size() + p->feedback.size() - p->result.accepted;
@@ -222,16 +232,19 @@ write_result store::impl::write(const model_info& model, record_kind kind, std::
                                 bool validated) {
   if (!validated)
     for (std::size_t i = 0; i < records.size(); ++i) validate(records[i], kind, model, i);
-  std::int64_t rid;
   {
     std::lock_guard db(db_mutex);
-    rid = rid_of(model.run_id);
+    if (!known_runs.count(model.run_id)) {  // a query costs a read transaction: once per run
+      rid_of(model.run_id);
+      if (known_runs.size() >= 1024) known_runs.clear();
+      known_runs.insert(model.run_id);
+    }
   }
   impl::pending p;
+  p.run_id = model.run_id;
   p.rows.reserve(records.size());
   for (record& r : records) {
     tracker::store::production_row row;
-    row.rid = rid;
     row.kind = static_cast<int>(kind);
     row.time = r.time;
     row.predicted = std::move(r.predicted);
@@ -252,7 +265,7 @@ write_result store::impl::write(const model_info& model, record_kind kind, std::
     row.id = std::move(r.id);
     p.rows.push_back(std::move(row));
   }
-  if (replace) p.replace_references_of = rid;
+  p.replace_references = replace;
   if (p.rows.empty() && !replace) return {};
   submit(p);
   return p.result;

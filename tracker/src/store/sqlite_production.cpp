@@ -5,14 +5,15 @@
 // model and kind, in insertion order, a few hundred per row. production_ids holds every stored
 // id: a record whose id is there is a duplicate and skipped.
 //
-// The newest blocks of a (model, kind) that are not full yet — its tail, sizes falling toward
-// the newest — take new records. A commit at least as big as the newest open block appends to
-// it (the rewrite costs at most twice what the commit adds); a smaller commit writes a block of
-// its own. Then, like a binary counter, an open block no bigger than the one after it takes
-// that one's records. Single-record commits thus rewrite a few KiB each (amortized: every record
-// is moved about log2(512) = 9 times) instead of the whole newest block, and still end in full
-// blocks. Records keep insertion order: a block only takes records from the block right after
-// it, and the open blocks older than a full one are closed for good.
+// The newest blocks of a (model, kind) that are not full yet — its open tail, sizes falling
+// toward the newest — take new records. A commit at least as big as the open records (or a
+// block) is packed with them into full blocks and one open block: the rewrite costs at most
+// twice what the commit adds. A smaller commit is a block of its own; then, like a binary
+// counter, an open block no bigger than the next takes that one's records, and when the two
+// would fill a block the tail is packed again. Single-record commits thus rewrite a few KiB
+// each (amortized: a record is moved about log2(512) = 9 times) instead of the whole newest
+// block, and still end in full blocks. Records keep insertion order (bid, then position): a
+// block only takes records from the blocks right after it.
 #include "store/sqlite_production.hpp"
 
 #include "store/production_blocks.hpp"
