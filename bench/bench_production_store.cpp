@@ -17,6 +17,7 @@
 //
 //   bench_production_store [--records N (store stage, default 200000)] [--repeat R]
 //                          [--only store|read] (one part, for a profiler)
+#include "cpu_time.hpp"
 #include "machine_info.hpp"
 
 #include <tracker/production.hpp>
@@ -30,7 +31,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -45,11 +45,7 @@ namespace prod = tracker::production;
 const std::vector<std::string> class_names{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                            "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
-double thread_cpu() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+double thread_cpu() { return tracker_bench::thread_cpu_seconds(); }
 double seconds_since(clk::time_point t0) { return std::chrono::duration<double>(clk::now() - t0).count(); }
 
 prod::record make_record(const std::string& prefix, long n) {
