@@ -34,6 +34,7 @@
 
 #include "cpu_time.hpp"
 #include "machine_info.hpp"
+#include "model_store.hpp"
 
 #include <tracker/production.hpp>
 #include <tracker/tracker.hpp>
@@ -100,20 +101,7 @@ std::vector<std::string> make_bodies(const std::string& prefix, int count, int p
 }
 
 std::string fresh_store(const std::string& root, const std::string& name) {
-  const std::string dir = root + "/" + name;
-  tracker::options o;
-  o.store = dir;
-  o.name = "bench-model";
-  o.capture_git = false;
-  o.handle_signals = false;
-  std::string id;
-  {
-    auto run = tracker::init(o);
-    id = run.id();
-    run.finish();
-  }
-  prod::store::open(dir).set_classes(id, class_names);
-  return dir;
+  return tracker_bench::make_model_store(root + "/" + name, "bench-model", class_names);
 }
 
 void check(int rc, sqlite3* db, const char* what) {

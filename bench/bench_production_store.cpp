@@ -19,6 +19,7 @@
 //                          [--only store|read] (one part, for a profiler)
 #include "cpu_time.hpp"
 #include "machine_info.hpp"
+#include "model_store.hpp"
 
 #include <tracker/production.hpp>
 #include <tracker/query.hpp>
@@ -79,20 +80,7 @@ std::vector<std::vector<prod::record>> make_batches(const prod::model_info& m, c
 }
 
 std::string fresh_store(const std::string& root, const std::string& name) {
-  const std::string dir = root + "/" + name;
-  tracker::options o;
-  o.store = dir;
-  o.name = "bench-model";
-  o.capture_git = false;
-  o.handle_signals = false;
-  std::string id;
-  {
-    auto run = tracker::init(o);
-    id = run.id();
-    run.finish();
-  }
-  prod::store::open(dir).set_classes(id, class_names);
-  return dir;
+  return tracker_bench::make_model_store(root + "/" + name, "bench-model", class_names);
 }
 
 struct cost {

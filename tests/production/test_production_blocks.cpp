@@ -59,15 +59,7 @@ prod::record make_record(int i, std::mt19937& rng) {
 }
 
 std::int64_t count_rows(const std::string& store, const std::string& table) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(tracker_test::store_db(store).c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, ("SELECT count(*) FROM " + table).c_str(), -1, &st, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
-  const std::int64_t n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return n;
+  return tracker_test::query_int(tracker_test::store_db(store), "SELECT count(*) FROM " + table);
 }
 
 // What a read must return, computed from the records written (in write order): the window's

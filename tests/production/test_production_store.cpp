@@ -11,7 +11,6 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <cmath>
@@ -50,15 +49,7 @@ prod::record rec(const std::string& id, double brightness, const std::string& pr
 }
 
 std::int64_t count_rows(const std::string& store, const std::string& table) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(tracker_test::store_db(store).c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, ("SELECT count(*) FROM " + table).c_str(), -1, &st, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
-  const std::int64_t n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return n;
+  return tracker_test::query_int(tracker_test::store_db(store), "SELECT count(*) FROM " + table);
 }
 
 // Runs f, expecting a record_error at index with field; returns its message.
