@@ -374,23 +374,23 @@ chart_result chart(const char* id, ImVec2 size, chart_range& range, chart_state&
                                             : time_ticks(m.x0, m.x1, max_x_ticks);
   if (opts.axis == x_axis::step && xt.step < 1)
     xt = nice_ticks(m.x0, m.x1, std::max(2, int(m.x1 - m.x0)));
+  // The x-axis caption sits bottom left, in the tick labels' row; a label that would run into
+  // it is left out (its grid line stays).
+  const char* caption = opts.axis == x_axis::step       ? "step"
+                        : opts.axis == x_axis::relative ? "time since start"
+                                                        : "wall time";
+  const float caption_right = pos.x + 10 + ImGui::CalcTextSize(caption).x + 6;
+  dl->AddText(ImVec2(pos.x + 10, m.max.y + 4), tc.text_dim, caption);
   for (double v : xt.values) {
     float px = std::round(m.X(v)) + 0.5f;
     dl->AddLine(ImVec2(px, m.min.y), ImVec2(px, m.max.y), tc.grid);
     std::string label = format_tick(v, xt.step, opts.axis, true);
     ImVec2 ts = ImGui::CalcTextSize(label.c_str());
     float lx = std::clamp(px - ts.x * 0.5f, m.min.x - 8, m.max.x - ts.x + 8);
+    if (lx < caption_right) continue;
     dl->AddText(ImVec2(lx, m.max.y + 4), tc.text_dim, label.c_str());
   }
   dl->AddRect(m.min, m.max, tc.plot_border);
-  {  // the x-axis caption, bottom left under the first tick labels
-    const char* caption = opts.axis == x_axis::step       ? "step"
-                          : opts.axis == x_axis::relative ? "time since start"
-                                                          : "wall time";
-    ImVec2 ts = ImGui::CalcTextSize(caption);
-    dl->AddText(ImVec2(pos.x + 10, m.max.y + 4), tc.text_dim, caption);
-    (void)ts;
-  }
 
   // ---- 6. the data
   // ---------------------------------------------------------------------------------
