@@ -33,6 +33,7 @@
 #include "router.hpp"
 
 #include "cpu_time.hpp"
+#include "http_load_client.hpp"
 #include "machine_info.hpp"
 #include "model_store.hpp"
 
@@ -260,10 +261,44 @@ struct client_cpu {
   }
 };
 
+// The load generator: a raw-socket keep-alive client (http_load_client.hpp), or, as a
+// reference line, cpp-httplib's own client (what the benchmark used before; it costs the
+// client side several system calls and two sends per request).
+enum class client_kind { raw, httplib };
+const char* name_of(client_kind k) { return k == client_kind::raw ? "raw-socket client" : "httplib::Client  "; }
+
+// One keep-alive connection of either kind: post(body) -> status, with the answer's body.
+class connection {
+ public:
+  connection(client_kind kind, int port) : kind_(kind), port_(port), raw_("127.0.0.1", port), cl_("127.0.0.1", port) {
+    cl_.set_keep_alive(true);
+    cl_.set_tcp_nodelay(true);
+    cl_.set_read_timeout(std::chrono::seconds(60));
+  }
+  int post(const std::string& body, std::string& answer) {
+    if (kind_ == client_kind::raw) {
+      // Request line and headers in front of the body: built here, outside the server's work,
+      // and sent with one send().
+      request_ = tracker_bench::post_request("127.0.0.1", port_, "/v1/predictions", body);
+      return raw_.round_trip(request_, answer);
+    }
+    auto r = cl_.Post("/v1/predictions", body, "application/json");
+    answer = r ? r->body : std::string("no answer");
+    return r ? r->status : -1;
+  }
+
+ private:
+  client_kind kind_;
+  int port_;
+  tracker_bench::load_client raw_;
+  httplib::Client cl_;  // connects on first use only
+  std::string request_;
+};
+
 // Posts every body (split over `clients` keep-alive connections); records/s once all answered.
 // cpu_ns_per_record: process CPU (server + clients); client_ns_per_record: the clients' part.
-double http_records_per_s(int port, const std::vector<std::string>& bodies, int clients, long& records_ok,
-                          double& cpu_ns_per_record, double& client_ns_per_record) {
+double http_records_per_s(client_kind kind, int port, const std::vector<std::string>& bodies, int clients,
+                          long& records_ok, double& cpu_ns_per_record, double& client_ns_per_record) {
   std::atomic<std::size_t> next{0};
   std::atomic<long> ok{0};
   client_cpu client;
@@ -274,14 +309,11 @@ double http_records_per_s(int port, const std::vector<std::string>& bodies, int 
     threads.emplace_back([&] {
       const double t = thread_cpu_seconds();
       long mine = 0;
-      httplib::Client cl("127.0.0.1", port);
-      cl.set_keep_alive(true);
-      cl.set_tcp_nodelay(true);
-      cl.set_read_timeout(std::chrono::seconds(60));
+      connection cl(kind, port);
+      std::string answer;
       for (std::size_t i; (i = next++) < bodies.size();) {
-        auto r = cl.Post("/v1/predictions", bodies[i], "application/json");
-        if (r && r->status == 200) mine += json::parse(r->body)["accepted"].get<long>();
-        else std::fprintf(stderr, "request failed: %s\n", r ? r->body.c_str() : "no answer");
+        if (cl.post(bodies[i], answer) == 200) mine += json::parse(answer)["accepted"].get<long>();
+        else std::fprintf(stderr, "request failed: %s\n", answer.c_str());
       }
       ok += mine;
       client.add(thread_cpu_seconds() - t, mine);
@@ -296,7 +328,7 @@ double http_records_per_s(int port, const std::vector<std::string>& bodies, int 
 
 // Single-record requests for `seconds` over `clients` keep-alive connections: requests/s.
 // Bodies are one record's text with the id spliced in (cheap: the client's cost is HTTP).
-double single_requests_per_s(int port, int clients, double seconds, const std::string& prefix,
+double single_requests_per_s(client_kind kind, int port, int clients, double seconds, const std::string& prefix,
                              double& cpu_us_per_request, double& client_us_per_request) {
   std::atomic<long> done{0};
   std::atomic<bool> stop{false};
@@ -309,15 +341,12 @@ double single_requests_per_s(int port, int clients, double seconds, const std::s
   for (int c = 0; c < clients; ++c)
     threads.emplace_back([&, c] {
       const double t = thread_cpu_seconds();
-      httplib::Client cl("127.0.0.1", port);
-      cl.set_keep_alive(true);
-      cl.set_tcp_nodelay(true);
+      connection cl(kind, port);
       long n = 0, mine = 0;
-      std::string body;
+      std::string body, answer;
       while (!stop) {
         body = before_id + prefix + std::to_string(c) + "-" + std::to_string(n++) + after_id;
-        auto r = cl.Post("/v1/predictions", body, "application/json");
-        if (r && r->status == 200) {
+        if (cl.post(body, answer) == 200) {
           ++done;
           ++mine;
         }
@@ -341,14 +370,15 @@ double single_requests_per_s(int port, int clients, double seconds, const std::s
 int main(int argc, char** argv) {
   int batches = 100;
   double seconds = 3;
-  bool router_only = false;
+  bool router_only = false, single_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--router-only") router_only = true;
+    else if (a == "--single-only") single_only = true;
     else if (a == "--batches" && i + 1 < argc) batches = std::atoi(argv[++i]);
     else if (a == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: bench_ingest [--batches N] [--seconds D] [--router-only]\n");
+      std::fprintf(stderr, "usage: bench_ingest [--batches N] [--seconds D] [--router-only | --single-only]\n");
       return 2;
     }
   }
@@ -363,31 +393,36 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  std::printf("bench_ingest: %d batches x %d records; cpu: %s, %u hardware threads\n", batches, per_batch,
-              tracker_bench::proc_field("/proc/cpuinfo", "model name").c_str(), std::thread::hardware_concurrency());
-  const std::vector<std::string> bodies = make_bodies("r", batches, per_batch);
-  std::printf("body: %zu bytes per 1,000 records (%.0f bytes per record)\n\n", bodies[0].size(),
-              static_cast<double>(bodies[0].size()) / per_batch);
+  // 1 + 2 + 3 (not with --single-only): stages, the limit and the router, each on a fresh store.
+  stage_times st;
+  double raw = 0, in_process = 0;
+  if (!single_only) {
+    std::printf("bench_ingest: %d batches x %d records; cpu: %s, %u hardware threads\n", batches, per_batch,
+                tracker_bench::proc_field("/proc/cpuinfo", "model name").c_str(), std::thread::hardware_concurrency());
+    const std::vector<std::string> bodies = make_bodies("r", batches, per_batch);
+    std::printf("body: %zu bytes per 1,000 records (%.0f bytes per record)\n\n", bodies[0].size(),
+                static_cast<double>(bodies[0].size()) / per_batch);
 
-  // 1 + 2: stages and the limit, each on its own fresh store.
-  const stage_times st = stages(fresh_store(root, "stages"), bodies);
-  const double raw = raw_sqlite_ns_per_record(fresh_store(root, "raw"), bodies);
-  const double in_process = st.parse + st.validate + st.store;
-  std::printf("load average at start: %s\n\n", tracker_bench::proc_field("/proc/loadavg", "", "?").c_str());
-  std::printf("stages, in process, one thread (CPU ns per record):\n");
-  std::printf("  parse     %8.0f   body text -> records (production_parse)   [DOM path: %.0f, JSON text -> DOM]\n",
-              st.parse, st.dom_parse);
-  std::printf("  validate  %8.0f   record_rules::check, cached model         [DOM path: %.0f, envelope +"
-              " record_from_json]\n",
-              st.validate, st.dom_validate);
-  std::printf("  parse + validate %.0f (target <= 1,500); the DOM path %.0f (%.1fx)\n", st.parse + st.validate,
-              st.dom_parse + st.dom_validate, (st.dom_parse + st.dom_validate) / (st.parse + st.validate));
-  std::printf("  store     %8.0f   detail::write_validated (builds rows, commits)\n", st.store);
-  std::printf("  total     %8.0f   = %.0f records/s per core\n", in_process, 1e9 / in_process);
-  std::printf("  limit     %8.0f   raw SQLite INSERT of the same rows (store / limit = %.1fx)\n", raw, st.store / raw);
+    // 1 + 2: stages and the limit, each on its own fresh store.
+    st = stages(fresh_store(root, "stages"), bodies);
+    raw = raw_sqlite_ns_per_record(fresh_store(root, "raw"), bodies);
+    in_process = st.parse + st.validate + st.store;
+    std::printf("load average at start: %s\n\n", tracker_bench::proc_field("/proc/loadavg", "", "?").c_str());
+    std::printf("stages, in process, one thread (CPU ns per record):\n");
+    std::printf("  parse     %8.0f   body text -> records (production_parse)   [DOM path: %.0f, JSON text -> DOM]\n",
+                st.parse, st.dom_parse);
+    std::printf("  validate  %8.0f   record_rules::check, cached model         [DOM path: %.0f, envelope +"
+                " record_from_json]\n",
+                st.validate, st.dom_validate);
+    std::printf("  parse + validate %.0f (target <= 1,500); the DOM path %.0f (%.1fx)\n", st.parse + st.validate,
+                st.dom_parse + st.dom_validate, (st.dom_parse + st.dom_validate) / (st.parse + st.validate));
+    std::printf("  store     %8.0f   detail::write_validated (builds rows, commits)\n", st.store);
+    std::printf("  total     %8.0f   = %.0f records/s per core\n", in_process, 1e9 / in_process);
+    std::printf("  limit     %8.0f   raw SQLite INSERT of the same rows (store / limit = %.1fx)\n", raw, st.store / raw);
 
-  std::printf("  router, 1 record per request, no socket: %.1f CPU us per request (commit included)\n\n",
-              router_single_us(fresh_store(root, "router"), seconds));
+    std::printf("  router, 1 record per request, no socket: %.1f CPU us per request (commit included)\n\n",
+                router_single_us(fresh_store(root, "router"), seconds));
+  }
 
   // 3 + 4: over HTTP, a server on a fresh store.
   const std::string store_dir = fresh_store(root, "http");
@@ -398,24 +433,40 @@ int main(int argc, char** argv) {
   const int port = server.bind();
   std::thread serving([&] { server.serve(); });
 
+  if (single_only) {
+    double cpu_us = 0, client_us = 0;
+    const double rate = single_requests_per_s(client_kind::raw, port, 8, seconds, "s8-", cpu_us, client_us);
+    std::printf("single-record requests, raw-socket client, 8 connections: %.0f requests/s wall; CPU %.1f us per"
+                " request (clients %.1f)\n", rate, cpu_us, client_us);
+    server.stop();
+    serving.join();
+    std::filesystem::remove_all(root);
+    return 0;
+  }
   std::printf("end to end over loopback, %d records per request (target >= 300,000 records/s):\n", per_batch);
-  for (int clients : {1, 4}) {
+  struct run {
+    client_kind kind;
+    int clients;
+  };
+  for (const run r : {run{client_kind::raw, 1}, run{client_kind::raw, 4}, run{client_kind::httplib, 4}}) {
     long ok = 0;
     double cpu_ns = 0, client_ns = 0;
-    const auto bs = make_bodies("h" + std::to_string(clients), batches, per_batch);
-    const double rate = http_records_per_s(port, bs, clients, ok, cpu_ns, client_ns);
-    std::printf("  %d connection%s %9.0f records/s wall; CPU (server + clients) %6.0f ns per record (clients %.0f)"
+    const auto bs = make_bodies(std::string(r.kind == client_kind::raw ? "h" : "c") + std::to_string(r.clients),
+                                batches, per_batch);
+    const double rate = http_records_per_s(r.kind, port, bs, r.clients, ok, cpu_ns, client_ns);
+    std::printf("  %s, %d connection%s %9.0f records/s wall; CPU (server + clients) %6.0f ns per record (clients %.0f)"
                 " = %.1fx the stages, %.1fx the limit%s\n",
-                clients, clients == 1 ? ": " : "s:", rate, cpu_ns, client_ns, cpu_ns / in_process, cpu_ns / raw,
-                ok == static_cast<long>(bs.size()) * per_batch ? "" : "  SOME FAILED");
+                name_of(r.kind), r.clients, r.clients == 1 ? ": " : "s:", rate, cpu_ns, client_ns, cpu_ns / in_process,
+                cpu_ns / raw, ok == static_cast<long>(bs.size()) * per_batch ? "" : "  SOME FAILED");
   }
   std::printf("\nsingle-record requests, keep-alive, %.0f s each (target >= 10,000 requests/s):\n", seconds);
-  for (int clients : {1, 8}) {
+  for (const run r : {run{client_kind::raw, 1}, run{client_kind::raw, 8}, run{client_kind::httplib, 8}}) {
     double cpu_us = 0, client_us = 0;
-    const double rate =
-        single_requests_per_s(port, clients, seconds, "s" + std::to_string(clients) + "-", cpu_us, client_us);
-    std::printf("  %d connection%s %9.0f requests/s wall; CPU (server + clients) %.1f us per request (clients %.1f)\n",
-                clients, clients == 1 ? ": " : "s:", rate, cpu_us, client_us);
+    const std::string prefix = std::string(r.kind == client_kind::raw ? "s" : "c") + std::to_string(r.clients) + "-";
+    const double rate = single_requests_per_s(r.kind, port, r.clients, seconds, prefix, cpu_us, client_us);
+    std::printf("  %s, %d connection%s %9.0f requests/s wall; CPU (server + clients) %.1f us per request"
+                " (clients %.1f)\n",
+                name_of(r.kind), r.clients, r.clients == 1 ? ": " : "s:", rate, cpu_us, client_us);
   }
   std::printf("\nload average at end: %s\n", tracker_bench::proc_field("/proc/loadavg", "", "?").c_str());
   server.stop();
