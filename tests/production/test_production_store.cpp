@@ -276,6 +276,63 @@ TEST_CASE("many threads writing at once are all committed (group commit)", "[pro
         threads * writes);
 }
 
+TEST_CASE("writes sharing a commit are counted write by write, duplicates included", "[production]") {
+  // Every round, each thread writes its own record and one that all threads write: of those,
+  // exactly one is accepted, whichever writes share a commit (commit_together credits a write
+  // with all its records only when none was a duplicate).
+  temp_dir dir;
+  make_model(dir);
+  auto s = prod::store::open(dir.store());
+  auto m = s.model("model");
+  constexpr int threads = 8, rounds = 40;
+  std::vector<std::thread> pool;
+  std::atomic<std::size_t> accepted{0}, duplicates{0}, wrong_totals{0};
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < rounds; ++i) {
+        auto r = s.write(m, prod::record_kind::prediction,
+                         {rec("own-" + std::to_string(t) + "-" + std::to_string(i), 0.1 * t, "Coat", 1000 + i),
+                          rec("shared-" + std::to_string(i), 0.5, "Coat", 1000 + i)});
+        accepted += r.accepted;
+        duplicates += r.duplicates;
+        if (r.accepted + r.duplicates != 2 || r.accepted == 0) ++wrong_totals;
+      }
+    });
+  for (auto& th : pool) th.join();
+  CHECK(wrong_totals == 0);
+  CHECK(accepted == rounds * (threads + 1));
+  CHECK(duplicates == rounds * (threads - 1));
+  CHECK(prod::read(tracker::reader::open(dir.store()), "model", prod::record_kind::prediction).size() ==
+        rounds * (threads + 1));
+}
+
+TEST_CASE("writes of different kinds in one commit keep their kinds", "[production]") {
+  // Predictions and reference records queued together cannot go in as one insert.
+  temp_dir dir;
+  make_model(dir);
+  auto s = prod::store::open(dir.store());
+  auto m = s.model("model");
+  constexpr int threads = 6, writes = 30;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      const auto kind = t % 2 ? prod::record_kind::prediction : prod::record_kind::reference;
+      for (int i = 0; i < writes; ++i) {
+        auto r = rec("k" + std::to_string(t) + "-" + std::to_string(i), 0.1, "Coat", 1000 + i);
+        if (kind == prod::record_kind::reference) r.label = "Coat";
+        s.write(m, kind, {r});
+      }
+    });
+  for (auto& th : pool) th.join();
+  const auto reader = tracker::reader::open(dir.store());
+  const auto predictions = prod::read(reader, "model", prod::record_kind::prediction);
+  const auto reference = prod::read(reader, "model", prod::record_kind::reference);
+  REQUIRE(predictions.size() == threads / 2 * writes);
+  REQUIRE(reference.size() == threads / 2 * writes);
+  for (const auto& id : predictions.ids) CHECK((id[1] - '0') % 2 == 1);
+  for (const auto& id : reference.ids) CHECK((id[1] - '0') % 2 == 0);
+}
+
 TEST_CASE("images are stored under the run's media and removed with it by gc", "[production]") {
   temp_dir dir;
   const std::string run_id = make_model(dir);
