@@ -5,7 +5,7 @@
 // 32768, 262144 steps); bucket index = floor(step / width). Each bucket keeps count, min and max
 // of its finite values, the value at its highest step, and the earliest and latest wall time. A chart of any zoom reads at most a
 // few thousand bucket rows instead of millions of points, and min/max keep every spike visible.
-// Why start at 64, not 16: the bucket rows are written next to every point, and width 16 added
+// Why start at 64, not 16: the bucket rows are stored beside the points, and width 16 added
 // 6.7% more rows (~8% of throughput); width 64 adds 1.8%, and ranges under 4·W·64 steps are
 // read raw anyway (docs/performance.md).
 #pragma once
@@ -17,6 +17,11 @@
 namespace tracker::detail {
 
 constexpr int pyramid_levels = 5;
+
+// The writer stores a series' new pyramid buckets once this many points went into them (and
+// when the run closes), not with every commit: at a training rate the pyramid was about half
+// of the pages a commit wrote (docs/performance.md, "CPU at a training rate").
+constexpr std::int64_t pyramid_write_points = 512;
 
 constexpr std::int64_t bucket_width(int level) noexcept { return std::int64_t{1} << (3 * (level + 1)); }
 

@@ -245,9 +245,13 @@ struct covered_row {
 // Appends rows covering exactly the steps [from, to] of series sid: whole buckets of the given
 // level, and the partial buckets at both edges from the next finer level, down to raw points.
 // So min/max never include a point outside the range, at a cost of at most 7 extra rows per
-// level and edge (plus up to 63 raw points per edge).
+// level and edge (plus up to 63 raw points per edge). Only buckets below the level's stored top
+// are read whole: from the top up the writer has not stored them yet, or stored them while
+// still open (writer_pyramid.cpp), so finer levels and raw points cover those steps.
+using level_tops = std::optional<std::int64_t>[detail::pyramid_levels + 1];
+
 void cover_exactly(store::backend& b, std::int64_t sid, std::int64_t from, std::int64_t to, int level,
-                   std::vector<covered_row>& out) {
+                   const level_tops& tops, std::vector<covered_row>& out) {
   if (from > to) return;
   if (level == 0) {
     for (const point& p : b.read_points(sid, from, to)) {
@@ -261,16 +265,19 @@ void cover_exactly(store::backend& b, std::int64_t sid, std::int64_t from, std::
   const wide w = detail::bucket_width(level);
   const std::int64_t first = detail::bucket_index(from, level), last = detail::bucket_index(to, level);
   const std::int64_t full_lo = wide{first} * w == from ? first : first + 1;
-  const std::int64_t full_hi = wide{last} * w + w - 1 == to ? last : last - 1;
+  std::int64_t full_hi = wide{last} * w + w - 1 == to ? last : last - 1;
+  if (!tops[level]) full_hi = full_lo - 1;
+  else full_hi = std::min(full_hi, *tops[level] - 1);
   if (full_lo > full_hi) {  // no whole bucket inside: the finer level covers it all
-    cover_exactly(b, sid, from, to, level - 1, out);
+    cover_exactly(b, sid, from, to, level - 1, tops, out);
     return;
   }
-  if (wide{from} < wide{full_lo} * w) cover_exactly(b, sid, from, static_cast<std::int64_t>(wide{full_lo} * w - 1), level - 1, out);
+  if (wide{from} < wide{full_lo} * w)
+    cover_exactly(b, sid, from, static_cast<std::int64_t>(wide{full_lo} * w - 1), level - 1, tops, out);
   for (auto& r : b.read_buckets(sid, level, full_lo, full_hi))
     out.push_back({r, static_cast<std::int64_t>(wide{r.index} * w), static_cast<std::int64_t>(wide{r.index} * w + w - 1)});
   if (wide{to} > wide{full_hi} * w + w - 1)
-    cover_exactly(b, sid, static_cast<std::int64_t>(wide{full_hi} * w + w), to, level - 1, out);
+    cover_exactly(b, sid, static_cast<std::int64_t>(wide{full_hi} * w + w), to, level - 1, tops, out);
 }
 
 }  // namespace
@@ -293,7 +300,9 @@ std::vector<bucket> reader::buckets(const std::string& run_id, const std::string
     while (level < detail::pyramid_levels && span / detail::bucket_width(level) > budget) ++level;
   }
   std::vector<covered_row> rows;
-  cover_exactly(*backend_, s->sid, from, to, level, rows);
+  level_tops tops;
+  for (int l = 1; l <= level; ++l) tops[l] = backend_->top_bucket(s->sid, l);
+  cover_exactly(*backend_, s->sid, from, to, level, tops, rows);
 
   std::vector<bucket> out;
   auto emit = [&](const store::bucket_row& r, std::int64_t begin, std::int64_t end) {

@@ -19,7 +19,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,12 +42,24 @@ static_assert(sizeof(record) == 32);
 void wait_on(std::atomic<std::uint32_t>& word, std::uint32_t expected, std::chrono::milliseconds timeout) noexcept;
 void wake_all(std::atomic<std::uint32_t>& word) noexcept;
 
-// A cached series of a run: its summary and the pyramid position, kept by the writer.
+// One series' pyramid as the writer keeps it (writer_pyramid.cpp). Its buckets are not stored
+// by every commit but in batches, every pyramid_write_points points and when the run closes:
+// per level, the buckets below the stored top are exact in the store, the rest live here.
+// A reader covers the steps from the top up with finer levels and raw points (query.cpp).
+struct pyramid_state {
+  std::optional<std::int64_t> stored_top[pyramid_levels + 1];  // highest index stored, per level
+  // Per level, the exact buckets from the stored top up (index -> row). The one at the top
+  // may differ from its stored row: it was still open when written.
+  std::map<std::int64_t, store::bucket_row> pending[pyramid_levels + 1];
+  store::bucket_row* current[pyramid_levels + 1] = {};  // last pending bucket touched, per level
+  std::int64_t unwritten_points = 0;                     // points added since the last write
+};
+
+// A cached series of a run: its summary and its pyramid, kept by the writer.
 struct series_cache {
   std::int64_t sid = 0;
   metric_summary summary;
-  std::int64_t max_index[pyramid_levels + 1];           // highest bucket index stored, per level
-  store::bucket_row* current[pyramid_levels + 1] = {};  // last bucket touched in this drain
+  pyramid_state pyramid;
   bool touched = false;
 };
 

@@ -140,6 +140,7 @@ void writer_core::heartbeat(run_channel& run) {
 void writer_core::close_run(run_channel& run, run_status status, const std::string& reason) {
   if (!run.open) return;
   store::write_transaction t(*backend_);
+  write_pyramid_of(run);  // a finished run's pyramid is whole in the store
   backend_->update_run_status(run.rid, status, reason, now_seconds());
   t.commit();
   run.open = false;

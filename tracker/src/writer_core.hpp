@@ -152,6 +152,12 @@ class writer_core : public std::enable_shared_from_this<writer_core> {
   void apply_batch();
   series_cache* series_for(run_channel& run, std::uint32_t key);
 
+  // writer_pyramid.cpp
+  void load_pyramid(series_cache& s);
+  void add_to_pyramid(series_cache& s, std::int64_t step, double time, double value);
+  void take_pending_buckets(series_cache& s);
+  void write_pyramid_of(const run_channel& run);
+
   // writer_commands.cpp
   void check_config(std::int64_t rid, const std::string& run_id,
                     const std::vector<std::pair<std::string, std::string>>& config);
@@ -198,6 +204,7 @@ class writer_core : public std::enable_shared_from_this<writer_core> {
   };
   std::unordered_map<bucket_key, store::bucket_row, bucket_key_hash> buckets_;
   std::vector<series_cache*> touched_;
+  std::vector<store::bucket_row> bucket_rows_;  // this transaction's bucket writes
   std::chrono::steady_clock::time_point last_heartbeat_;
   std::chrono::steady_clock::time_point last_overload_report_{};
   bool reported_long_wait_ = false;

@@ -6,7 +6,6 @@
 #include "key_registry.hpp"
 
 #include <algorithm>
-#include <limits>
 
 namespace tracker::detail {
 
@@ -102,9 +101,7 @@ series_cache* writer_core::series_for(run_channel& run, std::uint32_t key) {
     cache->summary.key = name;
     cache->summary.metric_goal = g;
   }
-  for (int level = 1; level <= pyramid_levels; ++level)
-    cache->max_index[level] = cache->summary.count > 0 ? bucket_index(cache->summary.last_step, level)
-                                                       : std::numeric_limits<std::int64_t>::min();
+  if (cache->summary.count > 0) load_pyramid(*cache);
   if (run.by_key.size() <= key) run.by_key.resize(key + 1);
   run.by_key[key] = std::move(cache);
   return run.by_key[key].get();
@@ -142,37 +139,21 @@ void writer_core::apply_batch() {
     }
     if (!s->touched) {
       s->touched = true;
-      std::fill(std::begin(s->current), std::end(s->current), nullptr);
       touched_.push_back(s);
     }
     add_point(s->summary, r.step, r.time, r.value);
     rows_.push_back(store::point_row{s->sid, r.step, r.time, r.value});
     count(pending_written_, run);
-    for (int level = 1; level <= pyramid_levels; ++level) {
-      std::int64_t index = bucket_index(r.step, level);
-      store::bucket_row* b = s->current[level];
-      if (!b || b->index != index) {
-        auto [it, inserted] = buckets_.try_emplace(bucket_key{s->sid, index, level});
-        if (inserted) {
-          // Only a bucket at or below the highest stored index can already exist.
-          if (index <= s->max_index[level])
-            if (auto stored = backend_->find_bucket(s->sid, level, index)) it->second = *stored;
-          it->second.sid = s->sid;
-          it->second.level = level;
-          it->second.index = index;
-        }
-        b = &it->second;
-        s->current[level] = b;
-        s->max_index[level] = std::max(s->max_index[level], index);
-      }
-      add_point(*b, r.step, r.time, r.value);
-    }
+    add_to_pyramid(*s, r.step, r.time, r.value);
   }
   backend_->insert_points(rows_);
-  std::vector<store::bucket_row> rows;
-  rows.reserve(buckets_.size());
-  for (auto& [k, b] : buckets_) rows.push_back(b);
-  backend_->upsert_buckets(rows);
+  // Buckets: those that late points changed below a stored top, and each series' pending
+  // buckets once enough points went into them.
+  bucket_rows_.clear();
+  for (auto& [k, b] : buckets_) bucket_rows_.push_back(b);
+  for (series_cache* s : touched_)
+    if (s->pyramid.unwritten_points >= pyramid_write_points) take_pending_buckets(*s);
+  backend_->upsert_buckets(bucket_rows_);
   for (series_cache* s : touched_) {
     backend_->update_series_summary(s->sid, s->summary);
     s->touched = false;

@@ -144,6 +144,9 @@ class backend {
   virtual std::optional<bucket_row> find_bucket(std::int64_t sid, int level,
                                                 std::int64_t index) = 0;
   virtual void upsert_buckets(const std::vector<bucket_row>& rows) = 0;
+  // The highest bucket index stored for a series at a level (none when it has no bucket
+  // there). Below it, buckets are exact; from it up, readers use finer levels (writer_pyramid.cpp).
+  virtual std::optional<std::int64_t> top_bucket(std::int64_t sid, int level) = 0;
   virtual std::vector<bucket_row> read_buckets(std::int64_t sid, int level, std::int64_t first,
                                                std::int64_t last) = 0;
 

@@ -78,6 +78,7 @@ class sqlite_backend final : public backend {
   std::vector<point> read_points(std::int64_t sid, std::int64_t from, std::int64_t to) override;
   std::optional<bucket_row> find_bucket(std::int64_t sid, int level, std::int64_t index) override;
   void upsert_buckets(const std::vector<bucket_row>& rows) override;
+  std::optional<std::int64_t> top_bucket(std::int64_t sid, int level) override;
   std::vector<bucket_row> read_buckets(std::int64_t sid, int level, std::int64_t first,
                                        std::int64_t last) override;
   std::vector<sequenced_point> read_points_since(std::int64_t cursor, std::size_t limit) override;

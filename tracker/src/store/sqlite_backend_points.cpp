@@ -181,6 +181,15 @@ void sqlite_backend::upsert_buckets(const std::vector<bucket_row>& rows) {
         .bind(10, b.last_time).run();
 }
 
+std::optional<std::int64_t> sqlite_backend::top_bucket(std::int64_t sid, int level) {
+  auto& s = stmt("SELECT max(idx) FROM buckets WHERE sid = ?1 AND level = ?2");  // one seek
+  s.reset().bind(1, sid).bind(2, level);
+  std::optional<std::int64_t> top;
+  if (s.step() && !s.is_null(0)) top = s.i64(0);
+  s.reset();
+  return top;
+}
+
 std::vector<bucket_row> sqlite_backend::read_buckets(std::int64_t sid, int level, std::int64_t first,
                                                      std::int64_t last) {
   auto& s = stmt("SELECT idx, count, min, max, last, last_step, first_time, last_time FROM buckets"
