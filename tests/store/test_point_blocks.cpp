@@ -145,6 +145,58 @@ TEST_CASE("point blocks read back in step order and by cursor, with late points,
   CHECK(late.points[0].value == 7.0);
 }
 
+TEST_CASE("the open block is one appended row per commit, sealed into one block when full, also across writers", "[store][blocks]") {
+  temp_dir dir;
+  const std::string db = dir.store() + "/tracker.db";
+  auto rows = [&](const std::string& where) {
+    return tracker_test::query_int(db, "SELECT count(*) FROM points WHERE sid = (SELECT sid FROM series WHERE key = 'x') AND " + where);
+  };
+  std::vector<tracker::point> want;
+  auto put = [&](tracker::run& run, int n) {
+    for (int i = 0; i < n; ++i) {
+      const auto step = static_cast<std::int64_t>(want.size());
+      run.log("x", 0.5 * static_cast<double>(step), step);
+      want.push_back(tracker::point{step, 0, 0.5 * static_cast<double>(step)});
+    }
+    REQUIRE(run.flush());
+  };
+  tracker::options o = quiet(dir);
+  o.id = "tail";
+  o.resume = tracker::resume_mode::allow;
+  {
+    auto run = tracker::init(o);
+    for (int c = 0; c < 3; ++c) put(run, 100);
+    // Three commits: three tail rows, nothing rewritten.
+    CHECK(rows("n = 100") == 3);
+    CHECK(rows("1") == 3);
+    run.finish();
+  }
+  {
+    // A new writer picks the tail up where the first left it.
+    auto run = tracker::init(o);
+    put(run, 150);
+    CHECK(rows("1") == 4);
+    put(run, 300);  // 300 + 150 + 300 = 750: one full block of 512, a tail of 238
+    CHECK(rows("n = 512") == 1);
+    CHECK(rows("n = 238") == 1);
+    CHECK(rows("1") == 2);
+    run.log("x", -1.0, 3);  // a late point lands in a tail row of its own, marked unordered
+    want.insert(want.begin() + 4, tracker::point{3, 0, -1.0});
+    REQUIRE(run.flush());
+    CHECK(rows("ordered = 0") == 1);
+    run.finish();
+  }
+  auto store = tracker::reader::open(dir.store());
+  auto got = store.points("tail", "x");
+  REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    INFO("point " << i);
+    CHECK(got[i].step == want[i].step);
+    CHECK(got[i].value == want[i].value);
+  }
+  CHECK(store.points("tail", "x", 3, 3).size() == 2);
+}
+
 TEST_CASE("a damaged points block is reported, never read as other numbers", "[store][blocks]") {
   temp_dir dir;
   std::string id;

@@ -145,11 +145,14 @@ class sqlite_backend final : public backend {
 
   // The open block of a series as this connection last wrote it. Checked against the store on
   // every use (another process may have written the series since), dropped on rollback.
+  // A series' open block: the points after its last full block. They are stored as the tail,
+  // one small row per commit that added to it (appended, never rewritten), until they reach
+  // block_points(); then the tail rows are replaced by one full block (sealed).
   struct head_state {
-    block_builder block;  // points of the series' open block; empty when the last one is full
-    std::int64_t stored = 0;  // seq (rowid) of the row that holds `block`, 0 if none
-    std::int64_t latest = 0;  // seq of the series' newest row, 0 if none
-    std::int64_t floor = std::numeric_limits<std::int64_t>::min();  // max step of earlier blocks
+    block_builder block;             // every point of the tail, in logging order
+    std::vector<std::int64_t> tail;  // seqs (rowids) of the tail's rows, oldest first
+    std::int64_t latest = 0;         // seq of the series' newest row, 0 if none
+    std::int64_t floor = std::numeric_limits<std::int64_t>::min();  // max step of the sealed blocks
   };
   std::int64_t latest_block(std::int64_t sid);
   head_state& head_of(std::int64_t sid);
@@ -158,9 +161,8 @@ class sqlite_backend final : public backend {
       "INSERT INTO points(seq, sid, n, first_seq, min_step, max_step, ordered, data)"
       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
-  // Stores the open block of a series (replacing its previous version); a full block is sealed
-  // and the next point starts a new one.
-  void write_head(std::int64_t sid, head_state& h);
+  // Replaces the tail's rows by one full block of its points; the next point starts a new tail.
+  void seal_head(std::int64_t sid, head_state& h);
   bool points_in_blocks();
 
   // Migration 4: the rows of schema 3's points table (renamed points_v3) become blocks; a
@@ -204,6 +206,7 @@ class sqlite_backend final : public backend {
   std::unordered_map<std::int64_t, std::size_t> group_;                 // insert_points scratch
   std::vector<std::vector<std::uint32_t>> order_;
   std::string blob_;
+  block_builder fresh_;  // insert_points scratch: one commit's new tail row
 };
 
 }  // namespace tracker::store

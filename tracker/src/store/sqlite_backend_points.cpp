@@ -1,5 +1,5 @@
 // sqlite_backend_points.cpp — the SQLite backend's series, points, buckets and objects. Points
-// are stored in blocks (point_blocks.hpp); each series keeps its newest block open (head_of).
+// are stored in blocks (point_blocks.hpp); a series' newest points (its open block) are stored as one small tail row per commit until they fill a block, then sealed into one (head_of, seal_head).
 #include "store/sqlite_backend.hpp"
 
 #include <nlohmann/json.hpp>
@@ -88,15 +88,30 @@ void sqlite_backend::insert_points(const std::vector<point_row>& rows) {
     }
     order_[slot].push_back(static_cast<std::uint32_t>(i));
   }
+  auto& insert = raw(insert_block_sql);
   for (const auto& members : order_) {
     const std::int64_t sid = rows[members.front()].sid;
     head_state& h = head_of(sid);
+    // This commit's points of the series become one new tail row (`fresh_`), unless they
+    // fill the open block: then the whole tail is sealed into one full block.
+    fresh_.clear();
+    std::int64_t fresh_floor = h.block.n > 0 ? std::max(h.floor, h.block.max_step) : h.floor;
     for (std::uint32_t i : members) {
       const point_row& r = rows[i];
-      h.block.add(next++, r.step, r.time, r.value, h.floor);
-      if (static_cast<std::size_t>(h.block.n) >= block_points()) write_head(sid, h);  // full: sealed
+      h.block.add(next, r.step, r.time, r.value, h.floor);
+      fresh_.add(next, r.step, r.time, r.value, fresh_floor);
+      ++next;
+      if (static_cast<std::size_t>(h.block.n) >= block_points()) {
+        seal_head(sid, h);
+        fresh_.clear();
+        fresh_floor = h.floor;
+      }
     }
-    if (h.block.n > 0) write_head(sid, h);
+    if (fresh_.n > 0) {
+      insert_block(insert, sid, fresh_);
+      h.latest = fresh_.last_seq();
+      h.tail.push_back(h.latest);
+    }
   }
   stmt("UPDATE points_seq SET next = ?1 WHERE id = 0").reset().bind(1, next).run();
 }
@@ -335,28 +350,38 @@ sqlite_backend::head_state& sqlite_backend::head_of(std::int64_t sid) {
   h = head_state{};
   h.latest = latest;
   if (latest == 0) return h;
+  // The tail: the newest rows with fewer than block_points() points (a full row ends it).
+  struct tail_row {
+    std::int64_t seq;
+    bool ordered;
+    std::string data;
+  };
+  std::vector<tail_row> tail;
   {
-    auto& s = raw("SELECT max(max_step) FROM points INDEXED BY points_by_step WHERE sid = ?1 AND seq <> ?2");
+    auto& s = raw("SELECT seq, n, ordered, data FROM points INDEXED BY points_by_sid WHERE sid = ?1 ORDER BY seq DESC");
     s.reset();
     s.bind(1, sid);
-    s.bind(2, latest);
+    while (s.step() && static_cast<std::size_t>(s.i64(1)) < block_points())
+      tail.push_back(tail_row{s.i64(0), s.i64(2) != 0,
+                              std::string(static_cast<const char*>(s.blob(3)), static_cast<std::size_t>(s.bytes(3)))});
+    s.reset();
+  }
+  std::reverse(tail.begin(), tail.end());
+  {
+    auto& s = raw("SELECT max(max_step) FROM points INDEXED BY points_by_step WHERE sid = ?1 AND seq < ?2");
+    s.reset();
+    s.bind(1, sid);
+    s.bind(2, tail.empty() ? latest + 1 : tail.front().seq);
     if (s.step() && !s.is_null(0)) h.floor = s.i64(0);
     s.reset();
   }
-  auto& s = raw("SELECT n, max_step, ordered, data FROM points WHERE seq = ?1");
-  s.reset();
-  s.bind(1, latest);
-  if (!s.step()) corrupt_block("newest block vanished");
-  if (static_cast<std::size_t>(s.i64(0)) >= block_points()) {
-    h.floor = std::max(h.floor, s.i64(1));
-  } else {
-    decode_block(s.blob(3), s.bytes(3), [&](std::int64_t seq, std::int64_t step, double time, double value) {
-      h.block.add(seq, step, time, value, h.floor);
-    });
-    h.block.ordered = s.i64(2) != 0;
-    h.stored = latest;
+  for (const auto& row : tail) {
+    decode_block(row.data.data(), static_cast<int>(row.data.size()),
+                 [&](std::int64_t seq, std::int64_t step, double time, double value) {
+                   h.block.add(seq, step, time, value, h.floor);
+                 });
+    h.tail.push_back(row.seq);
   }
-  s.reset();
   return h;
 }
 
@@ -375,23 +400,19 @@ void sqlite_backend::insert_block(raw_statement& ins, std::int64_t sid, const bl
   ins.reset();
 }
 
-void sqlite_backend::write_head(std::int64_t sid, head_state& h) {
-  if (h.stored) {
-    auto& d = raw("DELETE FROM points WHERE seq = ?1");
+void sqlite_backend::seal_head(std::int64_t sid, head_state& h) {
+  auto& d = raw("DELETE FROM points WHERE seq = ?1");
+  for (std::int64_t seq : h.tail) {
     d.reset();
-    d.bind(1, h.stored);
+    d.bind(1, seq);
     d.step();
     d.reset();
   }
   insert_block(raw(insert_block_sql), sid, h.block);
   h.latest = h.block.last_seq();
-  if (static_cast<std::size_t>(h.block.n) >= block_points()) {
-    h.floor = std::max(h.floor, h.block.max_step);
-    h.block.clear();
-    h.stored = 0;
-  } else {
-    h.stored = h.latest;
-  }
+  h.floor = std::max(h.floor, h.block.max_step);
+  h.block.clear();
+  h.tail.clear();
 }
 
 bucket_row sqlite_backend::read_bucket(statement& s, std::int64_t sid, int level) {

@@ -153,8 +153,9 @@ CREATE TABLE production_models (
 )sql"},
     // 4: points in blocks. A row holds consecutive points of one series (in logging order),
     // encoded (point_blocks.hpp; docs/store.md): one row and two
-    // index entries per block of up to 512 points instead of per point. The newest, not yet
-    // full block of a series (its head) is rewritten by each commit that adds to it. Every point
+    // index entries per block of up to 512 points instead of per point. A series' newest points
+    // (fewer than a block) are stored as small rows, one per commit, until they fill a block
+    // (sqlite_backend_points.cpp; the same table, no migration needed). Every point
     // keeps an insertion-order number (seq; the old rowid for migrated points), the cursor of
     // incremental reads; points_seq holds the next one. The old rows are converted by the
     // backend right after this SQL, in the same transaction, and points_v3 is dropped.
