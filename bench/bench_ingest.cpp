@@ -31,8 +31,9 @@
 // and the client threads' own CPU time beside it (the rest is the server's and the kernel's
 // work for it). Clients and server share this machine's cores; the numbers are of the whole loop.
 //
-//   bench_ingest [--batches N] [--seconds D] [--router-only | --single-only]
-//   --router-only: just 3; --single-only: just 5 with 8 raw-socket connections (both for perf).
+//   bench_ingest [--batches N] [--seconds D] [--router-only | --single-only | --batched-only]
+//   for perf: --router-only runs just 3; --single-only just 5 with 8 raw-socket connections;
+//   --batched-only just 4 with 4 raw-socket connections.
 #include "http_server.hpp"
 #include "ingest.hpp"
 #include "production_parse.hpp"
@@ -377,15 +378,16 @@ double single_requests_per_s(client_kind kind, int port, int clients, double sec
 int main(int argc, char** argv) {
   int batches = 100;
   double seconds = 3;
-  bool router_only = false, single_only = false;
+  bool router_only = false, single_only = false, batched_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--router-only") router_only = true;
     else if (a == "--single-only") single_only = true;
+    else if (a == "--batched-only") batched_only = true;
     else if (a == "--batches" && i + 1 < argc) batches = std::atoi(argv[++i]);
     else if (a == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: bench_ingest [--batches N] [--seconds D] [--router-only | --single-only]\n");
+      std::fprintf(stderr, "usage: bench_ingest [--batches N] [--seconds D] [--router-only | --single-only | --batched-only]\n");
       return 2;
     }
   }
@@ -400,10 +402,10 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  // 1 + 2 + 3 (not with --single-only): stages, the limit and the router, each on a fresh store.
+  // 1 + 2 + 3 (not with --single-only or --batched-only): stages, the limit and the router, each on a fresh store.
   stage_times st;
   double raw = 0, in_process = 0;
-  if (!single_only) {
+  if (!single_only && !batched_only) {
     std::printf("bench_ingest: %d batches x %d records; cpu: %s, %u hardware threads\n", batches, per_batch,
                 tracker_bench::proc_field("/proc/cpuinfo", "model name").c_str(), std::thread::hardware_concurrency());
     const std::vector<std::string> bodies = make_bodies("r", batches, per_batch);
@@ -445,6 +447,18 @@ int main(int argc, char** argv) {
     const double rate = single_requests_per_s(client_kind::raw, port, 8, seconds, "s8-", cpu_us, client_us);
     std::printf("single-record requests, raw-socket client, 8 connections: %.0f requests/s wall; CPU %.1f us per"
                 " request (clients %.1f)\n", rate, cpu_us, client_us);
+    server.stop();
+    serving.join();
+    std::filesystem::remove_all(root);
+    return 0;
+  }
+  if (batched_only) {
+    long ok = 0;
+    double cpu_ns = 0, client_ns = 0;
+    const double rate = http_records_per_s(client_kind::raw, port, make_bodies("h4", batches, per_batch), 4, ok,
+                                           cpu_ns, client_ns);
+    std::printf("%d records per request, raw-socket client, 4 connections: %.0f records/s wall; CPU %.0f ns per"
+                " record (clients %.0f)\n", per_batch, rate, cpu_ns, client_ns);
     server.stop();
     serving.join();
     std::filesystem::remove_all(root);
