@@ -159,7 +159,9 @@ struct store::impl {
       lock.lock();
       for (pending* q : batch) q->done = true;
       leader_active = false;
-      committed.notify_all();
+      lock.unlock();
+      committed.notify_all();  // outside the lock: a woken waiter need not wait for it
+      lock.lock();
     }
     if (p.failure) std::rethrow_exception(p.failure);
   }
