@@ -2,7 +2,7 @@
 //
 // Method (docs/performance.md, "Production ingest"): a store with a model run of 10 classes;
 // records as a deployed model sends them (id, unix timestamp, 4 numeric features + 1
-// categorical, predicted label, 10 probabilities, latency, one tag; ~330 bytes of JSON).
+// categorical, predicted label, 10 probabilities, latency, one tag; ~311 bytes of JSON).
 //   1. stages, in process, one thread, 1,000 records per batch, as the server runs them: parse
 //      (body text -> production::records, production_parse.hpp), validate (record_rules::check
 //      with the model's cached rules), store (detail::write_validated: row building, one
