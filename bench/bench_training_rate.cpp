@@ -12,7 +12,15 @@
 // /tmp. With --reps R the two phases alternate R times on one run (steps continue), and the
 // median cost is reported: on a shared machine one pair can be off by a neighbour's burst.
 //
-//   bench_training_rate [--seconds D] [--reps R] [--store DIR]
+// Then the cost of one commit without the pacing noise: a fresh run logs 10 keys x 100 steps
+// and calls flush() (one commit of 1,000 points), 300 times, once young (after 200 such
+// commits, 20,000 steps per key) and once older (after 5,000, i.e. 500,000 steps per key: a
+// long run's indexes and pyramid are spread over more pages). Reported per commit: the CPU of
+// every thread but the logging one (the writer; process minus thread clock) and the write
+// system calls (/proc/self/io syscw; SQLite writes a WAL frame as two pwrite calls and a
+// checkpoint one per page, so pages per commit are about a third of them).
+//
+//   bench_training_rate [--seconds D] [--reps R] [--store DIR] [--no-commits]
 #include <tracker/tracker.hpp>
 
 #include "cpu_time.hpp"
@@ -37,6 +45,7 @@ namespace {
 // The same clocks as bench_core (bench/cpu_time.hpp).
 using tracker_bench::other_threads_cpu_seconds;
 using tracker_bench::process_cpu_seconds;
+using tracker_bench::thread_cpu_seconds;
 
 struct phase_result {
   double wall = 0;
@@ -70,19 +79,63 @@ phase_result paced_loop(double seconds, Log log, long first_step = 0) {
   return r;
 }
 
+// Write system calls of this process so far (/proc/self/io, syscw).
+long write_calls() {
+  std::ifstream in("/proc/self/io");
+  std::string name;
+  long value = 0;
+  while (in >> name >> value)
+    if (name == "syscw:") return value;
+  return 0;
+}
+
+struct commit_cost {
+  double writer_us = 0;
+  double write_calls = 0;
+};
+
+commit_cost measure_commits(const std::string& store, int warm, int commits) {
+  tracker::options o;
+  o.store = store;
+  o.project = "bench";
+  o.capture_git = false;
+  auto run = tracker::init(o);
+  tracker::key_handle keys[10];
+  for (int k = 0; k < 10; ++k) keys[k] = run.key("train/metric_" + std::to_string(k));
+  long step = 0;
+  auto one_commit = [&] {
+    for (int s = 0; s < 100; ++s, ++step)
+      for (int k = 0; k < 10; ++k) run.log(keys[k], std::sin(static_cast<double>(step) * 1e-3 + k), step);
+    run.flush();
+  };
+  for (int i = 0; i < warm; ++i) one_commit();
+  const double process0 = process_cpu_seconds(), thread0 = thread_cpu_seconds();
+  const long calls0 = write_calls();
+  for (int i = 0; i < commits; ++i) one_commit();
+  const double others = (process_cpu_seconds() - process0) - (thread_cpu_seconds() - thread0);
+  commit_cost c;
+  c.writer_us = others * 1e6 / commits;
+  c.write_calls = static_cast<double>(write_calls() - calls0) / commits;
+  run.finish();
+  std::filesystem::remove_all(store);
+  return c;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   double seconds = 10;
   int reps = 1;
   std::string store;
+  bool commits = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
     else if (a == "--reps" && i + 1 < argc) reps = std::max(1, std::atoi(argv[++i]));
     else if (a == "--store" && i + 1 < argc) store = argv[++i];
+    else if (a == "--no-commits") commits = false;
     else {
-      std::fprintf(stderr, "usage: bench_training_rate [--seconds D] [--reps R] [--store DIR]\n");
+      std::fprintf(stderr, "usage: bench_training_rate [--seconds D] [--reps R] [--store DIR] [--no-commits]\n");
       return 2;
     }
   }
@@ -142,6 +195,14 @@ int main(int argc, char** argv) {
   std::printf("  CPU per point:   %.0f ns (median); commits: %.1f per second\n", median(per_point),
               median(commit_rates));
   std::printf("  points written:  %llu of %ld logged\n", static_cast<unsigned long long>(stats.written), 10 * step);
+  if (commits) {
+    std::printf("one commit of 10 keys x 100 steps (flush() after each), 300 commits:\n");
+    for (int warm : {200, 5000}) {
+      commit_cost c = measure_commits(store + "-commits-" + std::to_string(warm), warm, 300);
+      std::printf("  after %5d commits (%7d steps per key): writer CPU %6.0f us per commit, %5.1f write calls per commit\n",
+                  warm, warm * 100, c.writer_us, c.write_calls);
+    }
+  }
   if (own_store) std::filesystem::remove_all(std::filesystem::path(store).parent_path());
   return 0;
 }
