@@ -3,6 +3,7 @@
 // in-process/binary agreement as test_cli.cpp (cli_fixture.hpp).
 #include "cli.hpp"
 #include "cli_fixture.hpp"
+#include "../store/old_points_layout.hpp"
 
 #include <tracker/query.hpp>
 #include <tracker/tracker.hpp>
@@ -142,4 +143,26 @@ TEST_CASE("cli delete and gc: hide at once, purge rows and media later", "[cli]"
   REQUIRE(s.code == 0);
   CHECK(json::parse(s.out)["metrics"]["train/loss"]["count"] == 10);
   require_input_error(cli_both(f.with_store({"gc", "extra"})), "extra");
+}
+
+TEST_CASE("cli delete and gc migrate a store of an older schema instead of refusing it", "[cli][migration]") {
+  fixture f;
+  // What a schema-3 tracker left: one row per point, user_version 3.
+  tracker_test::downgrade_points_layout(f.store);
+  tracker_test::exec_sql(tracker_test::store_db(f.store), "PRAGMA user_version = 3");
+  // Reading commands refuse it and say how to upgrade (they never write)...
+  const cli_result runs = cli_in_process(f.with_store({"runs"}));
+  CHECK(runs.code == 2);
+  CHECK(runs.err.find("older than this tracker") != std::string::npos);
+  // ...a command that writes migrates it first, then does its work.
+  const cli_result del = cli_binary(f.with_store({"delete", "candidate"}));
+  CHECK(del.code == 0);
+  CHECK(del.err.empty());
+  CHECK(tracker_test::query_int(tracker_test::store_db(f.store), "PRAGMA user_version") >= 5);
+  const cli_result gc = cli_in_process(f.with_store({"gc"}));
+  CHECK(gc.code == 0);
+  CHECK(gc.out == "purged 1 deleted run\n");
+  const cli_result s = cli_both(f.with_store({"summary", "baseline", "--format", "json"}));
+  REQUIRE(s.code == 0);
+  CHECK(json::parse(s.out)["metrics"]["train/loss"]["count"] == 10);
 }

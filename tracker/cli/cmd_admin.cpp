@@ -28,7 +28,7 @@ const command_spec gc_spec{
 int cmd_delete(const args& a, context& ctx) {
   return run_command(delete_spec, a, ctx, [&](const parsed_args& p) {
     // Resolve through a reader first: a typo'd RUN or store is refused before anything writes.
-    const run_info r = open_store(p).run(p.positional[0]);
+    const run_info r = open_store_for_writing(p).run(p.positional[0]);
     delete_run(p.store, r.id);
     ctx.out << "deleted run " << run_label(r) << "; `tracker gc` removes its data\n";
     return exit_code::ok;
@@ -37,7 +37,7 @@ int cmd_delete(const args& a, context& ctx) {
 
 int cmd_gc(const args& a, context& ctx) {
   return run_command(gc_spec, a, ctx, [&](const parsed_args& p) {
-    open_store(p);  // refuse a missing store instead of letting gc create one
+    open_store_for_writing(p);  // refuse a missing store instead of letting gc create one
     const std::size_t purged = gc(p.store);
     ctx.out << "purged " << purged << (purged == 1 ? " deleted run" : " deleted runs") << '\n';
     return exit_code::ok;

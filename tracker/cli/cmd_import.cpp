@@ -85,7 +85,7 @@ int cmd_import(const args& a, context& ctx) {
 
     const std::string text = read_file(file);
     // The store must already hold the model's run, so opening it read-write creates nothing.
-    open_store(p);
+    open_store_for_writing(p);
     prod::store store = prod::store::open(p.store);
     const prod::model_info model = store.model(*model_ref);
 

@@ -178,7 +178,9 @@ int run_command(const command_spec& spec, const args& a, context& ctx,
   return exit_code::usage_error;
 }
 
-tracker::reader open_store(const parsed_args& p) {
+namespace {
+
+void open_store_checks(const parsed_args& p) {
   namespace fs = std::filesystem;
   // Checked here, not only by the reader, to give the CLI's advice (--store, $TRACKER_DIR).
   std::error_code ec;
@@ -191,6 +193,18 @@ tracker::reader open_store(const parsed_args& p) {
     throw tracker::error(
         error_code::store_open_failed,
         "no tracker store at '" + p.store + "' (pass --store DIR or set $TRACKER_DIR)");
+}
+
+}  // namespace
+
+tracker::reader open_store(const parsed_args& p) {
+  open_store_checks(p);
+  return tracker::reader::open(p.store);
+}
+
+tracker::reader open_store_for_writing(const parsed_args& p) {
+  open_store_checks(p);
+  tracker::upgrade_store(p.store);  // a reader refuses an older schema; a writer migrates it
   return tracker::reader::open(p.store);
 }
 

@@ -90,5 +90,8 @@ int run_command(const command_spec& spec, const args& a, context& ctx,
 // Opens the store named by --store read-only. A missing or unreadable store throws
 // tracker::error (store_open_failed / schema_too_new) with the directory in the message.
 tracker::reader open_store(const parsed_args& p);
+// The same for a command that writes: a store of an older schema is first migrated in place
+// (a reader alone refuses it), so `tracker gc`, `delete` and `import` work on it.
+tracker::reader open_store_for_writing(const parsed_args& p);
 
 }  // namespace tracker::cli

@@ -478,6 +478,13 @@ void delete_run(const std::string& store_dir, const std::string& run_id, std::ch
   t.commit();
 }
 
+void upgrade_store(const std::string& store_dir, std::chrono::milliseconds lock_timeout) {
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(store_dir) / "tracker.db", ec))
+    throw error(error_code::store_open_failed, "no tracker store at '" + store_dir + "'");
+  store::open(store_dir, store::access::read_write, lock_timeout);  // migrates on open
+}
+
 std::size_t gc(const std::string& store_dir, std::chrono::milliseconds lock_timeout) {
   auto b = store::open(store_dir, store::access::read_write, lock_timeout);
   std::vector<std::string> purged;

@@ -164,5 +164,10 @@ void delete_run(const std::string& store_dir, const std::string& run_id,
 // without a row (left by a crash between the two). Returns how many runs it purged. Throws
 // io_error naming the runs whose media could not be removed (their rows are gone; gc again).
 std::size_t gc(const std::string& store_dir, std::chrono::milliseconds lock_timeout = std::chrono::seconds(10));
+// Brings an existing store written by an older tracker to this version's schema, in place
+// (atomically; it waits while another process writes). A no-op on a current store. Readers
+// refuse an older schema, so a command that writes calls this before it reads. Throws
+// store_open_failed for a missing store (nothing is created) and for a newer schema.
+void upgrade_store(const std::string& store_dir, std::chrono::milliseconds lock_timeout = std::chrono::seconds(10));
 
 }  // namespace tracker
