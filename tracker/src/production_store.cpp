@@ -240,6 +240,7 @@ store store::open(const std::string& location, std::chrono::milliseconds lock_ti
   auto p = std::make_unique<impl>();
   p->location = location;
   p->backend = tracker::store::open(location, tracker::store::access::read_write, lock_timeout);
+  p->backend->expect_heavy_writes();  // commits are on request paths: fewer checkpoints on them
   return store(std::move(p));
 }
 

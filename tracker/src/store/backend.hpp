@@ -173,6 +173,13 @@ class backend {
   // ---- media files (media_sink.hpp): the store's sink, given with the backend ----------------
   virtual media_sink& media() = 0;
 
+  // A long-lived writer of much data (the ingest server, imports, the production client's
+  // local store) lets the store trade disk space for fewer flushes on its commit path. SQLite:
+  // the WAL is checkpointed every 8,000 pages (32 MiB) instead of 1,000; each checkpoint copies
+  // pages into the database file and syncs it twice while every waiting commit waits
+  // (docs/performance.md, "Production ingest"). Other backends may ignore it.
+  virtual void expect_heavy_writes() {}
+
   // ---- maintenance -----------------------------------------------------------------------
   virtual void mark_deleted(std::int64_t rid, double now) = 0;
   // Deletes every row of deleted runs; returns their ids (their media go through media()).

@@ -34,6 +34,7 @@ class sqlite_backend final : public backend {
  public:
   sqlite_backend(const std::string& dir, access mode, std::chrono::milliseconds lock_timeout);
   ~sqlite_backend() override;
+  void expect_heavy_writes() override;
   production_tables& production() override { return *production_; }
   media_sink& media() override { return *media_; }
 

@@ -114,6 +114,10 @@ void sqlite_backend::configure_and_migrate(const std::string& path) {
   }
 }
 
+void sqlite_backend::expect_heavy_writes() {
+  if (mode_ == access::read_write) exec("PRAGMA wal_autocheckpoint=8000");  // this connection only
+}
+
 void sqlite_backend::enable_wal() {
   for (int attempt = 0;; ++attempt) {
     std::string mode;

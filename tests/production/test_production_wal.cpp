@@ -1,0 +1,51 @@
+// The production store's connection checkpoints its WAL less often than a training writer's:
+// its commits sit on request paths, and each checkpoint syncs the database file twice while
+// waiting requests wait (store::backend::expect_heavy_writes; docs/performance.md).
+#include <catch2/catch.hpp>
+
+#include <tracker/production.hpp>
+#include <tracker/query.hpp>
+#include <tracker/tracker.hpp>
+
+#include "test_support.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace prod = tracker::production;
+using tracker_test::temp_dir;
+
+TEST_CASE("the production store lets its WAL grow past SQLite's 1,000-page checkpoint; data reads back", "[production][wal]") {
+  temp_dir dir;
+  std::string model_id;
+  {
+    tracker::options o = tracker_test::quiet(dir);
+    auto run = tracker::init(o);
+    model_id = run.id();
+    run.finish();
+  }
+  auto store = prod::store::open(dir.store());
+  store.set_classes(model_id, {"cat", "dog"});
+  const prod::model_info model = store.model(model_id);
+  const std::string wal = dir.store() + "/tracker.db-wal";
+  // ~6 MB of records in 30 commits: past 1,000 pages (4 MB), short of 8,000.
+  const std::string padding(180, 'x');
+  int written = 0;
+  for (int commit = 0; commit < 30; ++commit) {
+    std::vector<prod::record> records;
+    for (int i = 0; i < 1000; ++i, ++written) {
+      prod::record r;
+      r.id = "r-" + std::to_string(written);
+      r.time = 1000.0 + written;
+      r.predicted = written % 2 ? "cat" : "dog";
+      r.features = {{"brightness", 0.001 * written}, {"note", padding + std::to_string(written)}};
+      records.push_back(std::move(r));
+    }
+    REQUIRE(store.write(model, prod::record_kind::prediction, std::move(records)).accepted == 1000);
+  }
+  CHECK(std::filesystem::file_size(wal) > 1500u * 4096u);  // not checkpointed at ~1,000 pages
+  CHECK(std::filesystem::file_size(wal) < 8000u * 4200u);
+  const auto back = prod::read(tracker::reader::open(dir.store()), model_id, prod::record_kind::prediction);
+  CHECK(back.size() == 30000u);
+}
