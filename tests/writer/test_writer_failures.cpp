@@ -1,11 +1,13 @@
 // The writer's failure path, white-box: a fake backend (a real SQLite store behind a wrapper
 // that fails on command) drives retry, rollback, cache reset, drop, and what flush() reports;
-// its media sink fails on command too (a failed media write is reported, nothing else lost).
+// its media sink fails on command too (a failed media write is reported, nothing else lost; gc
+// that cannot remove a run's media says which, and the next gc finishes the job).
 #include <catch2/catch.hpp>
 
 #include <tracker/query.hpp>
 #include <tracker/tracker.hpp>
 
+#include "gc.hpp"
 #include "store/backend.hpp"
 #include "key_registry.hpp"
 #include "writer_core.hpp"
@@ -19,11 +21,13 @@ namespace store = tracker::store;
 
 namespace {
 
-// Forwards to the real store's sink; put throws io_error the next `failures` times.
+// Forwards to the real store's sink; put throws io_error the next `failures` times, and
+// remove_run for the run named by fail_removal.
 class failing_media final : public store::media_sink {
  public:
   explicit failing_media(store::media_sink& real) : real_(real) {}
   void fail(int times) { failures_ = times; }
+  void fail_removal(std::string run) { unremovable_ = std::move(run); }
   std::string put(std::string_view run, std::string_view rel, std::span<const std::uint8_t> bytes) override {
     if (failures_ > 0) {
       --failures_;
@@ -32,12 +36,16 @@ class failing_media final : public store::media_sink {
     return real_.put(run, rel, bytes);
   }
   std::optional<std::vector<std::uint8_t>> find(std::string_view key) override { return real_.find(key); }
-  void remove_run(std::string_view run) override { real_.remove_run(run); }
+  void remove_run(std::string_view run) override {
+    if (run == unremovable_) throw tracker::error(tracker::error_code::io_error, "injected removal failure");
+    real_.remove_run(run);
+  }
   std::vector<std::string> runs() override { return real_.runs(); }
 
  private:
   store::media_sink& real_;
   std::atomic<int> failures_{0};
+  std::string unremovable_;
 };
 
 // Forwards everything to a real backend; throws io_error from the chosen operation the next
@@ -52,6 +60,7 @@ class failing_backend final : public store::backend {
   }
   int calls_failed() const { return failed_; }
   void fail_media(int times) { media_.fail(times); }
+  failing_media& media_sink() { return media_; }
 
   void begin_write() override { real_->begin_write(); }
   void commit() override {
@@ -269,6 +278,39 @@ TEST_CASE("fake media sink: a failed media write is reported through the error h
   r.log(200, 210);  // still writing
   r.flush();
   CHECK(store.summary("fake-run", "v")->count == 210);
+}
+
+TEST_CASE("fake media sink: gc that cannot remove a run's media names it, purges the rest, and the next gc "
+          "finishes", "[writer][failures][media][gc]") {
+  temp_dir dir;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    tracker::options o = tracker_test::quiet(dir);
+    auto run = tracker::init(o);
+    run.log("loss", 1.0, 0);
+    CHECK(!run.log_media("a.png", {1, 2, 3}).empty());
+    ids.push_back(run.id());
+    run.finish();
+    tracker::delete_run(dir.store(), run.id());
+  }
+  failing_backend fake(store::open(dir.store(), store::access::read_write));
+  fake.media_sink().fail_removal(ids[0]);
+  try {
+    tracker::detail::collect_garbage(fake);
+    FAIL("gc reported success although a run's media could not be removed");
+  } catch (const tracker::error& e) {
+    CHECK(e.code() == tracker::error_code::io_error);
+    CHECK(std::string(e.what()).find("gc purged 2 deleted runs' rows, but not all their media") != std::string::npos);
+    CHECK(std::string(e.what()).find("injected removal failure") != std::string::npos);
+  }
+  const auto media = std::filesystem::path(dir.store()) / "media";
+  CHECK(std::filesystem::exists(media / ids[0]));        // kept: the sink refused
+  CHECK_FALSE(std::filesystem::exists(media / ids[1]));  // removed despite the other's failure
+  CHECK(tracker::reader::open(dir.store()).runs().empty());  // the rows of both are gone
+  // Fixed: the next gc removes the orphan media (a run without a row) and purges no row.
+  fake.media_sink().fail_removal("");
+  CHECK(tracker::detail::collect_garbage(fake) == 0);
+  CHECK_FALSE(std::filesystem::exists(media / ids[0]));
 }
 
 TEST_CASE("store::open refuses a PostgreSQL location this build cannot serve, with a clear message", "[store]") {

@@ -5,6 +5,7 @@
 #include <tracker/query.hpp>
 
 #include "aggregate.hpp"
+#include "gc.hpp"
 #include "run_ref.hpp"
 #include "store/backend.hpp"
 #include "system_info.hpp"
@@ -487,21 +488,28 @@ void upgrade_store(const std::string& store_dir, std::chrono::milliseconds lock_
 
 std::size_t gc(const std::string& store_dir, std::chrono::milliseconds lock_timeout) {
   auto b = store::open(store_dir, store::access::read_write, lock_timeout);
+  return detail::collect_garbage(*b);
+}
+
+namespace detail {
+
+// See gc.hpp.
+std::size_t collect_garbage(store::backend& b) {
   std::vector<std::string> purged;
   {
-    store::write_transaction t(*b);
-    purged = b->purge_deleted();
+    store::write_transaction t(b);
+    purged = b.purge_deleted();
     t.commit();
   }
   // Files after rows: a crash in between leaves orphan media (removed by the next gc, which
   // removes the media of every run without a row), never rows pointing at no file.
   std::set<std::string> live;
-  for (const auto& r : b->list_runs(true, "")) live.insert(r.id);
+  for (const auto& r : b.list_runs(true, "")) live.insert(r.id);
   std::string failed;
-  for (const std::string& id : b->media().runs()) {
+  for (const std::string& id : b.media().runs()) {
     if (live.count(id)) continue;
     try {
-      b->media().remove_run(id);
+      b.media().remove_run(id);
     } catch (const std::exception& e) {
       failed += (failed.empty() ? "" : "; ") + std::string(e.what());
     }
@@ -513,7 +521,6 @@ std::size_t gc(const std::string& store_dir, std::chrono::milliseconds lock_time
   return purged.size();
 }
 
-namespace detail {
 // See run_ref.hpp.
 store::run_record resolve_run(store::backend& b, const std::string& ref, const std::string& dir) {
   std::optional<store::run_record> found;
