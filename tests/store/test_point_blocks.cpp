@@ -11,6 +11,9 @@
 #include "test_support.hpp"
 
 #include <sqlite3.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
@@ -145,11 +148,13 @@ TEST_CASE("point blocks read back in step order and by cursor, with late points,
   CHECK(late.points[0].value == 7.0);
 }
 
-TEST_CASE("the open block is one appended row per commit, sealed into one block when full, also across writers", "[store][blocks]") {
+TEST_CASE("the open block is one points_tail row per commit, a block of points when full or closed, also across writers",
+          "[store][blocks]") {
   temp_dir dir;
   const std::string db = dir.store() + "/tracker.db";
-  auto rows = [&](const std::string& where) {
-    return tracker_test::query_int(db, "SELECT count(*) FROM points WHERE sid = (SELECT sid FROM series WHERE key = 'x') AND " + where);
+  auto rows = [&](const std::string& table, const std::string& where) {
+    return tracker_test::query_int(
+        db, "SELECT count(*) FROM " + table + " WHERE sid = (SELECT sid FROM series WHERE key = 'x') AND " + where);
   };
   std::vector<tracker::point> want;
   auto put = [&](tracker::run& run, int n) {
@@ -163,29 +168,43 @@ TEST_CASE("the open block is one appended row per commit, sealed into one block 
   tracker::options o = quiet(dir);
   o.id = "tail";
   o.resume = tracker::resume_mode::allow;
-  {
+  // A writer that dies without closing the run: its tail stays in points_tail.
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
     auto run = tracker::init(o);
     for (int c = 0; c < 3; ++c) put(run, 100);
-    // Three commits: three tail rows, nothing rewritten.
-    CHECK(rows("n = 100") == 3);
-    CHECK(rows("1") == 3);
-    run.finish();
+    kill(getpid(), SIGKILL);
+    _exit(3);
   }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFSIGNALED(status));
+  for (int i = 0; i < 300; ++i) want.push_back(tracker::point{i, 0, 0.5 * i});
+  CHECK(rows("points_tail", "n = 100") == 3);  // three commits: three rows, nothing rewritten
+  CHECK(rows("points", "1") == 0);
   {
-    // A new writer picks the tail up where the first left it.
+    // A new writer continues that tail.
     auto run = tracker::init(o);
     put(run, 150);
-    CHECK(rows("1") == 4);
-    put(run, 300);  // 300 + 150 + 300 = 750: one full block of 512, a tail of 238
-    CHECK(rows("n = 512") == 1);
-    CHECK(rows("n = 238") == 1);
-    CHECK(rows("1") == 2);
-    run.log("x", -1.0, 3);  // a late point lands in a tail row of its own, marked unordered
+    CHECK(rows("points_tail", "1") == 4);
+    put(run, 300);  // 300 + 150 + 300 = 750: one full block of 512 in points, 238 left in the tail
+    CHECK(rows("points", "n = 512") == 1);
+    CHECK(rows("points_tail", "n = 238") == 1);
+    CHECK(rows("points_tail", "1") == 1);
+    run.log("x", -1.0, 3);  // a late point: a tail row of its own, marked unordered
     want.insert(want.begin() + 4, tracker::point{3, 0, -1.0});
     REQUIRE(run.flush());
-    CHECK(rows("ordered = 0") == 1);
+    CHECK(rows("points_tail", "ordered = 0") == 1);
+    // Reads see the tail while the run is live, the late point in step order.
+    auto live = tracker::reader::open(dir.store()).points("tail", "x");
+    REQUIRE(live.size() == want.size());
+    CHECK(live[4].value == -1.0);
     run.finish();
   }
+  // Closed: the tail became a block of points.
+  CHECK(rows("points_tail", "1") == 0);
+  CHECK(rows("points", "n = 239 AND ordered = 0") == 1);
   auto store = tracker::reader::open(dir.store());
   auto got = store.points("tail", "x");
   REQUIRE(got.size() == want.size());
@@ -195,6 +214,42 @@ TEST_CASE("the open block is one appended row per commit, sealed into one block 
     CHECK(got[i].value == want[i].value);
   }
   CHECK(store.points("tail", "x", 3, 3).size() == 2);
+}
+
+TEST_CASE("a store of schema 5 (no points_tail) migrates in place, and a writer continues its series exactly",
+          "[store][blocks][migration]") {
+  temp_dir dir;
+  const std::string db = dir.store() + "/tracker.db";
+  tracker::options o = quiet(dir);
+  o.id = "m";
+  o.resume = tracker::resume_mode::must;
+  logged want;
+  {
+    tracker::options first = o;
+    first.resume = tracker::resume_mode::never;
+    auto run = tracker::init(first);
+    want = log_hard_cases(run, 2000, 5);
+    run.finish();  // each series' last, partial block is now a row of points, as schema 5 kept it
+  }
+  tracker_test::exec_sql(db, "DROP INDEX points_tail_by_sid; DROP TABLE points_tail; PRAGMA user_version = 5");
+  {
+    auto run = tracker::init(o);  // migrates to 6
+    CHECK(user_version(db) == tracker::store::schema_version);
+    for (int i = 0; i < 77; ++i) {
+      run.log("train/loss", 0.25 * i, 5000 + i);
+      want["train/loss"].push_back(tracker::point{5000 + i, 0, 0.25 * i});
+    }
+    run.log("train/loss", 9.0, 7);  // late
+    want["train/loss"].push_back(tracker::point{7, 0, 9.0});
+    REQUIRE(run.flush());
+    CHECK(tracker_test::query_int(db, "SELECT count(*) FROM points_tail") > 0);
+    auto live = tracker::reader::open(dir.store());
+    for (auto& [key, pts] : want) check_series(live, "m", key, pts);
+    run.finish();
+  }
+  CHECK(tracker_test::query_int(db, "SELECT count(*) FROM points_tail") == 0);
+  auto store = tracker::reader::open(dir.store());
+  for (auto& [key, pts] : want) check_series(store, "m", key, pts);
 }
 
 TEST_CASE("a damaged points block is reported, never read as other numbers", "[store][blocks]") {

@@ -133,6 +133,7 @@ class failing_backend final : public store::backend {
   }
   void upsert_buckets(const std::vector<store::bucket_row>& rows) override { real_->upsert_buckets(rows); }
   std::optional<std::int64_t> top_bucket(std::int64_t sid, int level) override { return real_->top_bucket(sid, level); }
+  void seal_open_blocks(std::int64_t rid) override { real_->seal_open_blocks(rid); }
   std::vector<store::bucket_row> read_buckets(std::int64_t sid, int level, std::int64_t a, std::int64_t b) override {
     return real_->read_buckets(sid, level, a, b);
   }

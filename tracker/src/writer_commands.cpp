@@ -141,6 +141,7 @@ void writer_core::close_run(run_channel& run, run_status status, const std::stri
   if (!run.open) return;
   store::write_transaction t(*backend_);
   write_pyramid_of(run);  // a finished run's pyramid is whole in the store
+  backend_->seal_open_blocks(run.rid);
   backend_->update_run_status(run.rid, status, reason, now_seconds());
   t.commit();
   run.open = false;

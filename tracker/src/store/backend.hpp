@@ -25,7 +25,7 @@
 namespace tracker::store {
 
 // The current schema version; migrations 1..current are applied on write-open.
-constexpr int schema_version = 5;
+constexpr int schema_version = 6;
 
 // A run row: what readers see plus what only the writer needs.
 struct run_record : run_info {
@@ -144,6 +144,9 @@ class backend {
   virtual std::optional<bucket_row> find_bucket(std::int64_t sid, int level,
                                                 std::int64_t index) = 0;
   virtual void upsert_buckets(const std::vector<bucket_row>& rows) = 0;
+  // A run is closing: its series' newest points, kept apart while the run was live so that
+  // commits stay cheap, join the rest (SQLite: points_tail rows become blocks of points).
+  virtual void seal_open_blocks(std::int64_t rid) = 0;
   // The highest bucket index stored for a series at a level (none when it has no bucket
   // there). Below it, buckets are exact; from it up, readers use finer levels (writer_pyramid.cpp).
   virtual std::optional<std::int64_t> top_bucket(std::int64_t sid, int level) = 0;

@@ -302,6 +302,8 @@ std::vector<std::string> sqlite_backend::purge_deleted() {
   const char* deletes[] = {
       "DELETE FROM points WHERE sid IN (SELECT sid FROM series WHERE rid IN"
       " (SELECT rid FROM runs WHERE deleted_at IS NOT NULL))",
+      "DELETE FROM points_tail WHERE sid IN (SELECT sid FROM series WHERE rid IN"
+      " (SELECT rid FROM runs WHERE deleted_at IS NOT NULL))",
       "DELETE FROM buckets WHERE sid IN (SELECT sid FROM series WHERE rid IN"
       " (SELECT rid FROM runs WHERE deleted_at IS NOT NULL))",
       "DELETE FROM series WHERE rid IN (SELECT rid FROM runs WHERE deleted_at IS NOT NULL)",

@@ -80,6 +80,7 @@ class sqlite_backend final : public backend {
   std::optional<bucket_row> find_bucket(std::int64_t sid, int level, std::int64_t index) override;
   void upsert_buckets(const std::vector<bucket_row>& rows) override;
   std::optional<std::int64_t> top_bucket(std::int64_t sid, int level) override;
+  void seal_open_blocks(std::int64_t rid) override;
   std::vector<bucket_row> read_buckets(std::int64_t sid, int level, std::int64_t first,
                                        std::int64_t last) override;
   std::vector<sequenced_point> read_points_since(std::int64_t cursor, std::size_t limit) override;
@@ -146,20 +147,23 @@ class sqlite_backend final : public backend {
 
   // The open block of a series as this connection last wrote it. Checked against the store on
   // every use (another process may have written the series since), dropped on rollback.
-  // A series' open block: the points after its last full block. They are stored as the tail,
-  // one small row per commit that added to it (appended, never rewritten), until they reach
-  // block_points(); then the tail rows are replaced by one full block (sealed).
+  // A series' open block: the points after its last full block. They are stored as its tail,
+  // rows of points_tail, one per commit that added to it (appended, never rewritten), until
+  // they reach block_points(); then the tail rows become one full block of points (sealed).
   struct head_state {
     block_builder block;             // every point of the tail, in logging order
     std::vector<std::int64_t> tail;  // seqs (rowids) of the tail's rows, oldest first
     std::int64_t latest = 0;         // seq of the series' newest row, 0 if none
-    std::int64_t floor = std::numeric_limits<std::int64_t>::min();  // max step of the sealed blocks
+    std::int64_t floor = std::numeric_limits<std::int64_t>::min();  // max step of the blocks in points
   };
   std::int64_t latest_block(std::int64_t sid);
   head_state& head_of(std::int64_t sid);
   void insert_block(raw_statement& ins, std::int64_t sid, const block_builder& b);
   static constexpr const char* insert_block_sql =
       "INSERT INTO points(seq, sid, n, first_seq, min_step, max_step, ordered, data)"
+      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+  static constexpr const char* insert_tail_sql =
+      "INSERT INTO points_tail(seq, sid, n, first_seq, min_step, max_step, ordered, data)"
       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
   // Replaces the tail's rows by one full block of its points; the next point starts a new tail.

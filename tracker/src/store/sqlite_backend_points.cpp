@@ -1,5 +1,7 @@
 // sqlite_backend_points.cpp — the SQLite backend's series, points, buckets and objects. Points
-// are stored in blocks (point_blocks.hpp); a series' newest points (its open block) are stored as one small tail row per commit until they fill a block, then sealed into one (head_of, seal_head).
+// are stored in blocks (point_blocks.hpp). A series' newest points (its open block) are stored
+// in points_tail, one small row per commit, until they fill a block; then they become one row
+// of points (head_of, seal_head). points_tail is small, so its rows cost a commit few pages.
 #include "store/sqlite_backend.hpp"
 
 #include <nlohmann/json.hpp>
@@ -88,12 +90,12 @@ void sqlite_backend::insert_points(const std::vector<point_row>& rows) {
     }
     order_[slot].push_back(static_cast<std::uint32_t>(i));
   }
-  auto& insert = raw(insert_block_sql);
+  auto& insert = raw(insert_tail_sql);
   for (const auto& members : order_) {
     const std::int64_t sid = rows[members.front()].sid;
     head_state& h = head_of(sid);
-    // This commit's points of the series become one new tail row (`fresh_`), unless they
-    // fill the open block: then the whole tail is sealed into one full block.
+    // This commit's points of the series become one new row of points_tail (`fresh_`), unless
+    // they fill the open block: then the whole tail is sealed into one full block of points.
     fresh_.clear();
     std::int64_t fresh_floor = h.block.n > 0 ? std::max(h.floor, h.block.max_step) : h.floor;
     for (std::uint32_t i : members) {
@@ -114,6 +116,21 @@ void sqlite_backend::insert_points(const std::vector<point_row>& rows) {
     }
   }
   stmt("UPDATE points_seq SET next = ?1 WHERE id = 0").reset().bind(1, next).run();
+}
+
+void sqlite_backend::seal_open_blocks(std::int64_t rid) {
+  std::vector<std::int64_t> sids;
+  {
+    auto& s = raw("SELECT DISTINCT sid FROM points_tail WHERE sid IN (SELECT sid FROM series WHERE rid = ?1)");
+    s.reset();
+    s.bind(1, rid);
+    while (s.step()) sids.push_back(s.i64(0));
+    s.reset();
+  }
+  for (std::int64_t sid : sids) {
+    head_state& h = head_of(sid);
+    if (h.block.n > 0) seal_head(sid, h);
+  }
 }
 
 std::vector<point> sqlite_backend::read_points(std::int64_t sid, std::int64_t from, std::int64_t to) {
@@ -143,13 +160,31 @@ std::vector<point> sqlite_backend::read_points(std::int64_t sid, std::int64_t fr
     });
   }
   o.reset();
+  // The series' tail (points_tail, newest points): appended as it is when every row of it is
+  // ordered, i.e. no step below an earlier point's.
+  auto& t = raw("SELECT ordered, data FROM points_tail INDEXED BY points_tail_by_sid WHERE sid = ?1 ORDER BY seq");
+  bool tail_ordered = true;
+  t.reset();
+  t.bind(1, sid);
+  while (t.step()) tail_ordered = tail_ordered && t.i64(0) != 0;
   auto& u = raw("SELECT data FROM points INDEXED BY points_by_step"
                 " WHERE sid = ?1 AND ordered = 0 AND max_step >= ?2 AND min_step <= ?3");
   u.reset();
   u.bind(1, sid);
   u.bind(2, from);
   u.bind(3, to);
-  if (!u.step()) return out;
+  const bool unordered_blocks = u.step();
+  if (!unordered_blocks && tail_ordered) {
+    u.reset();
+    t.reset();
+    t.bind(1, sid);
+    while (t.step())
+      decode_block(t.blob(1), t.bytes(1), [&](std::int64_t, std::int64_t step, double time, double value) {
+        if (step >= from && step <= to) out.push_back(point{step, time, value});
+      });
+    t.reset();
+    return out;
+  }
   // Out-of-order points: sort everything by (step, seq), i.e. ties in logging order.
   struct keyed {
     std::int64_t seq;
@@ -159,9 +194,15 @@ std::vector<point> sqlite_backend::read_points(std::int64_t sid, std::int64_t fr
   auto keep = [&](std::int64_t seq, std::int64_t step, double time, double value) {
     if (step >= from && step <= to) all.push_back(keyed{seq, point{step, time, value}});
   };
-  do decode_block(u.blob(0), u.bytes(0), keep);
-  while (u.step());
+  if (unordered_blocks) {
+    do decode_block(u.blob(0), u.bytes(0), keep);
+    while (u.step());
+  }
   u.reset();
+  t.reset();
+  t.bind(1, sid);
+  while (t.step()) decode_block(t.blob(1), t.bytes(1), keep);
+  t.reset();
   o.reset();
   o.bind(1, sid);
   o.bind(2, from);
@@ -222,7 +263,8 @@ std::vector<sequenced_point> sqlite_backend::read_points_since(std::int64_t curs
   // Points in (cursor, cursor + window] live in blocks whose last seq is > cursor and whose
   // first seq is <= cursor + window; a block may span many commits, so collect the window,
   // sort by seq, keep what fits. A window with too few points (seqs freed by gc) doubles.
-  auto& s = raw("SELECT sid, data FROM points WHERE seq > ?1 AND first_seq <= ?2");
+  auto& s = raw("SELECT sid, data FROM points WHERE seq > ?1 AND first_seq <= ?2"
+                " UNION ALL SELECT sid, data FROM points_tail WHERE seq > ?1 AND first_seq <= ?2");
   std::int64_t at = cursor;
   std::int64_t window = static_cast<std::int64_t>(std::min<std::size_t>(std::max<std::size_t>(limit, 4096), 1 << 24));
   std::vector<sequenced_point> got;
@@ -273,12 +315,14 @@ std::vector<sequenced_point> sqlite_backend::read_points_after(std::int64_t sid,
   // the cursor (the series' index, in seq order) and skip the points at or before it.
   std::vector<sequenced_point> out;
   if (limit == 0) return out;
-  auto& s = raw("SELECT data FROM points INDEXED BY points_by_sid WHERE sid = ?1 AND seq > ?2 ORDER BY seq");
+  auto& s = raw("SELECT seq, data FROM points INDEXED BY points_by_sid WHERE sid = ?1 AND seq > ?2"
+                " UNION ALL SELECT seq, data FROM points_tail INDEXED BY points_tail_by_sid WHERE sid = ?1 AND seq > ?2"
+                " ORDER BY 1");
   s.reset();
   s.bind(1, sid);
   s.bind(2, cursor);
   while (out.size() < limit && s.step())
-    decode_block(s.blob(0), s.bytes(0), [&](std::int64_t seq, std::int64_t step, double time, double value) {
+    decode_block(s.blob(1), s.bytes(1), [&](std::int64_t seq, std::int64_t step, double time, double value) {
       if (seq > cursor && out.size() < limit) out.push_back(sequenced_point{seq, point{step, time, value}, sid});
     });
   s.reset();
@@ -333,7 +377,8 @@ sqlite_backend::raw_statement& sqlite_backend::raw(const std::string& sql) {
 }
 
 std::int64_t sqlite_backend::latest_block(std::int64_t sid) {
-  auto& s = raw("SELECT seq FROM points INDEXED BY points_by_sid WHERE sid = ?1 ORDER BY seq DESC LIMIT 1");
+  auto& s = raw("SELECT max(seq) FROM (SELECT max(seq) AS seq FROM points INDEXED BY points_by_sid WHERE sid = ?1"
+                " UNION ALL SELECT max(seq) FROM points_tail INDEXED BY points_tail_by_sid WHERE sid = ?1)");
   s.reset();
   s.bind(1, sid);
   std::int64_t v = s.step() ? s.i64(0) : 0;
@@ -350,38 +395,23 @@ sqlite_backend::head_state& sqlite_backend::head_of(std::int64_t sid) {
   h = head_state{};
   h.latest = latest;
   if (latest == 0) return h;
-  // The tail: the newest rows with fewer than block_points() points (a full row ends it).
-  struct tail_row {
-    std::int64_t seq;
-    bool ordered;
-    std::string data;
-  };
-  std::vector<tail_row> tail;
   {
-    auto& s = raw("SELECT seq, n, ordered, data FROM points INDEXED BY points_by_sid WHERE sid = ?1 ORDER BY seq DESC");
+    auto& s = raw("SELECT max(max_step) FROM points INDEXED BY points_by_step WHERE sid = ?1");  // sealed
     s.reset();
     s.bind(1, sid);
-    while (s.step() && static_cast<std::size_t>(s.i64(1)) < block_points())
-      tail.push_back(tail_row{s.i64(0), s.i64(2) != 0,
-                              std::string(static_cast<const char*>(s.blob(3)), static_cast<std::size_t>(s.bytes(3)))});
-    s.reset();
-  }
-  std::reverse(tail.begin(), tail.end());
-  {
-    auto& s = raw("SELECT max(max_step) FROM points INDEXED BY points_by_step WHERE sid = ?1 AND seq < ?2");
-    s.reset();
-    s.bind(1, sid);
-    s.bind(2, tail.empty() ? latest + 1 : tail.front().seq);
     if (s.step() && !s.is_null(0)) h.floor = s.i64(0);
     s.reset();
   }
-  for (const auto& row : tail) {
-    decode_block(row.data.data(), static_cast<int>(row.data.size()),
-                 [&](std::int64_t seq, std::int64_t step, double time, double value) {
-                   h.block.add(seq, step, time, value, h.floor);
-                 });
-    h.tail.push_back(row.seq);
+  auto& s = raw("SELECT seq, data FROM points_tail INDEXED BY points_tail_by_sid WHERE sid = ?1 ORDER BY seq");
+  s.reset();
+  s.bind(1, sid);
+  while (s.step()) {
+    decode_block(s.blob(1), s.bytes(1), [&](std::int64_t seq, std::int64_t step, double time, double value) {
+      h.block.add(seq, step, time, value, h.floor);
+    });
+    h.tail.push_back(s.i64(0));
   }
+  s.reset();
   return h;
 }
 
@@ -401,7 +431,7 @@ void sqlite_backend::insert_block(raw_statement& ins, std::int64_t sid, const bl
 }
 
 void sqlite_backend::seal_head(std::int64_t sid, head_state& h) {
-  auto& d = raw("DELETE FROM points WHERE seq = ?1");
+  auto& d = raw("DELETE FROM points_tail WHERE seq = ?1");
   for (std::int64_t seq : h.tail) {
     d.reset();
     d.bind(1, seq);

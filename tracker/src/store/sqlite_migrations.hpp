@@ -153,9 +153,9 @@ CREATE TABLE production_models (
 )sql"},
     // 4: points in blocks. A row holds consecutive points of one series (in logging order),
     // encoded (point_blocks.hpp; docs/store.md): one row and two
-    // index entries per block of up to 512 points instead of per point. A series' newest points
-    // (fewer than a block) are stored as small rows, one per commit, until they fill a block
-    // (sqlite_backend_points.cpp; the same table, no migration needed). Every point
+    // index entries per block of up to 512 points instead of per point. (A series' newest
+    // points, fewer than a block, were a row rewritten by each commit; since schema 6 they are
+    // rows of points_tail.) Every point
     // keeps an insertion-order number (seq; the old rowid for migrated points), the cursor of
     // incremental reads; points_seq holds the next one. The old rows are converted by the
     // backend right after this SQL, in the same transaction, and points_v3 is dropped.
@@ -206,6 +206,24 @@ CREATE TABLE IF NOT EXISTS production_ids (
   PRIMARY KEY (rid, kind, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS production_feedback_by_model ON production_feedback(rid);
+)sql"},
+    // 6: a series' open block lives in a small table of its own. Each commit appends one row
+    // per series it touched; in the big points table that row's two index entries landed on a
+    // leaf page per series once the indexes were large, so a commit's pages grew with the
+    // run's length. The tails move to points when full and when the run closes
+    // (sqlite_backend_points.cpp). Rows already in points stay there: they are valid blocks.
+    {6, R"sql(
+CREATE TABLE IF NOT EXISTS points_tail (
+  seq       INTEGER PRIMARY KEY,
+  sid       INTEGER NOT NULL,
+  n         INTEGER NOT NULL,
+  first_seq INTEGER NOT NULL,
+  min_step  INTEGER NOT NULL,
+  max_step  INTEGER NOT NULL,
+  ordered   INTEGER NOT NULL,
+  data      BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS points_tail_by_sid ON points_tail(sid);
 )sql"},
 };
 
