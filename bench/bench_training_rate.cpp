@@ -89,19 +89,29 @@ long write_calls() {
   return 0;
 }
 
+// A run in `store` with the benchmark's 10 interned keys.
+struct ten_key_run {
+  tracker::run run;
+  tracker::key_handle keys[10];
+};
+
+ten_key_run open_ten_key_run(const std::string& store) {
+  tracker::options o;
+  o.store = store;
+  o.project = "bench";
+  o.capture_git = false;
+  ten_key_run r{tracker::init(o), {}};
+  for (int k = 0; k < 10; ++k) r.keys[k] = r.run.key("train/metric_" + std::to_string(k));
+  return r;
+}
+
 struct commit_cost {
   double writer_us = 0;
   double write_calls = 0;
 };
 
 commit_cost measure_commits(const std::string& store, int warm, int commits) {
-  tracker::options o;
-  o.store = store;
-  o.project = "bench";
-  o.capture_git = false;
-  auto run = tracker::init(o);
-  tracker::key_handle keys[10];
-  for (int k = 0; k < 10; ++k) keys[k] = run.key("train/metric_" + std::to_string(k));
+  auto [run, keys] = open_ten_key_run(store);
   long step = 0;
   auto one_commit = [&] {
     for (int s = 0; s < 100; ++s, ++step)
@@ -146,13 +156,7 @@ int main(int argc, char** argv) {
     store = std::string(tmpl) + "/store";
   }
 
-  tracker::options o;
-  o.store = store;
-  o.project = "bench";
-  o.capture_git = false;
-  auto run = tracker::init(o);
-  tracker::key_handle keys[10];
-  for (int k = 0; k < 10; ++k) keys[k] = run.key("train/metric_" + std::to_string(k));
+  auto [run, keys] = open_ten_key_run(store);
   std::printf("bench_training_rate: 10 keys x 1,000 steps/s, %d x (%.1f s baseline + %.1f s tracked)\n", reps,
               seconds, seconds);
   std::vector<double> costs, per_point, commit_rates, writer_share;
