@@ -177,10 +177,11 @@ class backend {
   virtual media_sink& media() = 0;
 
   // A long-lived writer of much data (the ingest server, imports, the production client's
-  // local store) lets the store trade disk space for fewer flushes on its commit path. SQLite:
-  // the WAL is checkpointed every 8,000 pages (32 MiB) instead of 1,000; each checkpoint copies
-  // pages into the database file and syncs it twice while every waiting commit waits
-  // (docs/performance.md, "Production ingest"). Other backends may ignore it.
+  // local store) asks the store to keep maintenance off its commit path. SQLite: WAL
+  // checkpoints (a copy into the database file and two syncs, while every waiting commit
+  // waits) run on a thread of their own past 1,000 pages, inline only past 8,000
+  // (store/sqlite_checkpointer.hpp; docs/performance.md, "Production ingest"). Other backends
+  // may ignore it.
   virtual void expect_heavy_writes() {}
 
   // ---- maintenance -----------------------------------------------------------------------

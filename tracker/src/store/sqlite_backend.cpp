@@ -88,6 +88,7 @@ sqlite_backend::sqlite_backend(const std::string& dir, access mode, std::chrono:
 }
 
 sqlite_backend::~sqlite_backend() {
+  checkpointer_.reset();  // its thread and connection end before db_ does
   statements_.clear();  // finalize before close
   raw_.clear();
   production_.reset();

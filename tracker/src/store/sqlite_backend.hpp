@@ -13,6 +13,7 @@
 
 #include "store/backend.hpp"
 #include "store/point_blocks.hpp"
+#include "store/sqlite_checkpointer.hpp"
 #include "store/sqlite_production.hpp"
 #include "store/sqlite_statement.hpp"
 
@@ -212,6 +213,7 @@ class sqlite_backend final : public backend {
   std::vector<std::vector<std::uint32_t>> order_;
   std::string blob_;
   block_builder fresh_;  // insert_points scratch: one commit's new tail row
+  std::unique_ptr<wal_checkpointer> checkpointer_;  // expect_heavy_writes; destroyed before db_ closes
 };
 
 }  // namespace tracker::store

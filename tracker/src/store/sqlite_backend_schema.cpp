@@ -115,7 +115,8 @@ void sqlite_backend::configure_and_migrate(const std::string& path) {
 }
 
 void sqlite_backend::expect_heavy_writes() {
-  if (mode_ == access::read_write) exec("PRAGMA wal_autocheckpoint=8000");  // this connection only
+  if (mode_ != access::read_write || checkpointer_) return;
+  checkpointer_ = std::make_unique<wal_checkpointer>(db_, sqlite3_db_filename(db_, "main"), 1000, 8000);
 }
 
 void sqlite_backend::enable_wal() {
