@@ -160,13 +160,26 @@ std::vector<point> sqlite_backend::read_points(std::int64_t sid, std::int64_t fr
     });
   }
   o.reset();
-  // The series' tail (points_tail, newest points): appended as it is when every row of it is
-  // ordered, i.e. no step below an earlier point's.
-  auto& t = raw("SELECT ordered, data FROM points_tail INDEXED BY points_tail_by_sid WHERE sid = ?1 ORDER BY seq");
+  // The series' tail (points_tail, its newest points), read once: appended as it is when every
+  // row of it is ordered (no step below an earlier point's), else sorted in with the rest.
+  struct keyed {
+    std::int64_t seq;
+    point p;
+  };
+  std::vector<keyed> tail;
   bool tail_ordered = true;
-  t.reset();
-  t.bind(1, sid);
-  while (t.step()) tail_ordered = tail_ordered && t.i64(0) != 0;
+  {
+    auto& t = raw("SELECT ordered, data FROM points_tail INDEXED BY points_tail_by_sid WHERE sid = ?1 ORDER BY seq");
+    t.reset();
+    t.bind(1, sid);
+    while (t.step()) {
+      tail_ordered = tail_ordered && t.i64(0) != 0;
+      decode_block(t.blob(1), t.bytes(1), [&](std::int64_t seq, std::int64_t step, double time, double value) {
+        if (step >= from && step <= to) tail.push_back(keyed{seq, point{step, time, value}});
+      });
+    }
+    t.reset();
+  }
   auto& u = raw("SELECT data FROM points INDEXED BY points_by_step"
                 " WHERE sid = ?1 AND ordered = 0 AND max_step >= ?2 AND min_step <= ?3");
   u.reset();
@@ -176,21 +189,11 @@ std::vector<point> sqlite_backend::read_points(std::int64_t sid, std::int64_t fr
   const bool unordered_blocks = u.step();
   if (!unordered_blocks && tail_ordered) {
     u.reset();
-    t.reset();
-    t.bind(1, sid);
-    while (t.step())
-      decode_block(t.blob(1), t.bytes(1), [&](std::int64_t, std::int64_t step, double time, double value) {
-        if (step >= from && step <= to) out.push_back(point{step, time, value});
-      });
-    t.reset();
+    for (const keyed& k : tail) out.push_back(k.p);
     return out;
   }
   // Out-of-order points: sort everything by (step, seq), i.e. ties in logging order.
-  struct keyed {
-    std::int64_t seq;
-    point p;
-  };
-  std::vector<keyed> all;
+  std::vector<keyed> all = std::move(tail);
   auto keep = [&](std::int64_t seq, std::int64_t step, double time, double value) {
     if (step >= from && step <= to) all.push_back(keyed{seq, point{step, time, value}});
   };
@@ -199,10 +202,6 @@ std::vector<point> sqlite_backend::read_points(std::int64_t sid, std::int64_t fr
     while (u.step());
   }
   u.reset();
-  t.reset();
-  t.bind(1, sid);
-  while (t.step()) decode_block(t.blob(1), t.bytes(1), keep);
-  t.reset();
   o.reset();
   o.bind(1, sid);
   o.bind(2, from);
