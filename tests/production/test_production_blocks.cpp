@@ -33,13 +33,7 @@ namespace {
 const std::vector<std::string> classes = {"cat", "dog", "bird"};
 
 std::string make_model(const temp_dir& dir, const std::string& name = "model") {
-  tracker::options o = tracker_test::quiet(dir);
-  o.name = name;
-  auto run = tracker::init(o);
-  std::string id = run.id();
-  run.finish();
-  prod::store::open(dir.store()).set_classes(id, classes);
-  return id;
+  return tracker_test::make_model_run(dir.store(), name, classes);
 }
 
 // Record i of a stream: times mostly rising with some out of order, and repeated times.

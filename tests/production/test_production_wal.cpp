@@ -21,15 +21,8 @@ using tracker_test::temp_dir;
 TEST_CASE("the production store checkpoints in the background: the database file fills while it writes, the WAL "
           "stays bounded, every record reads back", "[production][wal]") {
   temp_dir dir;
-  std::string model_id;
-  {
-    tracker::options o = tracker_test::quiet(dir);
-    auto run = tracker::init(o);
-    model_id = run.id();
-    run.finish();
-  }
+  const std::string model_id = tracker_test::make_model_run(dir.store(), "model", {"cat", "dog"});
   auto store = prod::store::open(dir.store());
-  store.set_classes(model_id, {"cat", "dog"});
   const prod::model_info model = store.model(model_id);
   const std::string wal = dir.store() + "/tracker.db-wal";
   // ~6 MB of records in 30 commits: past 1,000 pages (4 MB), short of 8,000.

@@ -19,14 +19,7 @@ namespace {
 
 // A finished training run named "model" with three classes recorded: the model in production.
 std::string make_model(const temp_dir& dir) {
-  tracker::options o = tracker_test::quiet(dir);
-  o.name = "model";
-  auto run = tracker::init(o);
-  run.log("val/acc", 0.9, 1);
-  std::string id = run.id();
-  run.finish();
-  prod::store::open(dir.store()).set_classes(id, {"T-shirt", "Trouser", "Coat"});
-  return id;
+  return tracker_test::make_model_run(dir.store(), "model", {"T-shirt", "Trouser", "Coat"});
 }
 
 prod::record make_record(const std::string& id, double brightness, const std::string& predicted) {

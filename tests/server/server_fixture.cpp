@@ -12,20 +12,7 @@ const std::vector<std::string>& classes() {
 }
 
 std::string make_model_run(const std::string& store_dir, const std::string& name) {
-  tracker::options o;
-  o.store = store_dir;
-  o.name = name;
-  o.capture_git = false;
-  o.handle_signals = false;
-  std::string id;
-  {
-    tracker::run r = tracker::init(o);
-    id = r.id();
-    r.finish();
-  }
-  auto s = tracker::production::store::open(store_dir);
-  s.set_classes(id, classes());
-  return id;
+  return tracker_test::make_model_run(store_dir, name, classes());
 }
 
 json prediction(const std::string& id, const std::string& label, double brightness) {

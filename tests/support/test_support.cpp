@@ -1,5 +1,6 @@
 #include "test_support.hpp"
 
+#include <tracker/production.hpp>
 #include <tracker/tracker.hpp>
 
 #include <catch2/catch.hpp>
@@ -33,6 +34,23 @@ void exec_sql(const std::string& db_path, const std::string& sql) {
   sqlite3_close(db);
   INFO(text);
   REQUIRE(rc == SQLITE_OK);
+}
+
+std::string make_model_run(const std::string& store_dir, const std::string& name,
+                           const std::vector<std::string>& classes) {
+  tracker::options o;
+  o.store = store_dir;
+  o.name = name;
+  o.capture_git = false;
+  o.handle_signals = false;
+  std::string id;
+  {
+    tracker::run r = tracker::init(o);
+    id = r.id();
+    r.finish();
+  }
+  tracker::production::store::open(store_dir).set_classes(id, classes);
+  return id;
 }
 
 std::int64_t query_int(const std::string& db_path, const std::string& sql) {

@@ -19,6 +19,11 @@ void exec_sql(const std::string& db_path, const std::string& sql);
 std::int64_t query_int(const std::string& db_path, const std::string& sql);
 inline std::string store_db(const std::string& store_dir) { return store_dir + "/tracker.db"; }
 
+// A finished training run called `name` in store_dir with `classes` recorded as the classes its
+// model predicts: the model that production tests send records for. Returns the run's id.
+std::string make_model_run(const std::string& store_dir, const std::string& name,
+                           const std::vector<std::string>& classes);
+
 // Collects the messages sent to tracker's error handler while it lives.
 class captured_errors {
  public:
