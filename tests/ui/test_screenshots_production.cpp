@@ -5,7 +5,24 @@
 
 #include <tracker/production.hpp>
 
+#include <cmath>
+
 using namespace tracker_ui_test;
+
+namespace {
+
+// The mean x of the pixels of `colour` inside box [x0, y0, x1, y1] (an outline's centre); NaN,
+// which fails every comparison, when 100 or fewer such pixels are there.
+double mean_x(const image& img, const nlohmann::json& box, std::uint32_t colour) {
+  double sx = 0;
+  int n = 0;
+  for (int y = int(double(box[1])); y < int(double(box[3])); ++y)
+    for (int x = int(double(box[0])); x < int(double(box[2])); ++x)
+      if (distance(img.at(x, y), colour) < 30) sx += x, ++n;
+  return n > 100 ? sx / n : std::nan("");
+}
+
+}  // namespace
 
 TEST_CASE("screenshot: the production view marks brightness drifted and overlays both windows") {
   fixture fx;
@@ -51,15 +68,7 @@ TEST_CASE("screenshot: the production view marks brightness drifted and overlays
   REQUIRE(box.size() == 4);
   CHECK(count(box, reference) > 100);
   CHECK(count(box, production) > 100);
-  auto mean_x = [&](std::uint32_t colour) {
-    double sx = 0;
-    int n = 0;
-    for (int y = int(double(box[1])); y < int(double(box[3])); ++y)
-      for (int x = int(double(box[0])); x < int(double(box[2])); ++x)
-        if (distance(img.at(x, y), colour) < 30) sx += x, ++n;
-    return n ? sx / n : 0.0;
-  };
-  CHECK(mean_x(reference) + 100 < mean_x(production));
+  CHECK(mean_x(img, box, reference) + 100 < mean_x(img, box, production));
   // Three 10x10 heatmaps (production, validation, difference), every cell painted.
   REQUIRE(j["heatmaps"].size() == 3);
   for (const auto& h : j["heatmaps"]) {
@@ -108,15 +117,7 @@ TEST_CASE("screenshot: --since/--until/--last pick the production window and the
   // (in the whole window the production one is > 100 px right of the reference's).
   auto box = pd["overlay"];
   REQUIRE(box.size() == 4);
-  auto mean_x = [&](std::uint32_t colour) {
-    double sx = 0;
-    int n = 0;
-    for (int y = int(double(box[1])); y < int(double(box[3])); ++y)
-      for (int x = int(double(box[0])); x < int(double(box[2])); ++x)
-        if (distance(img.at(x, y), colour) < 30) sx += x, ++n;
-    return n > 100 ? sx / n : -1e9;
-  };
-  CHECK(std::abs(mean_x(reference) - mean_x(production)) < 60);
+  CHECK(std::abs(mean_x(img, box, reference) - mean_x(img, box, production)) < 60);
 
   // A bad time is exit 2 naming the flag.
   auto bad = ui({"--store", fx.dir.store(), "--screenshot", png, "--view", "production", "--since",
